@@ -1,0 +1,36 @@
+/** Input to the clustering algorithm: parallel arrays, one entry per item in the window. */
+export interface ClusterInput {
+  /** Unit-length embeddings, all of one model. */
+  vectors: Float32Array[];
+  /** Text used for keywords (usually the title, plus text when short). */
+  texts: string[];
+}
+
+export interface ClusterOptions {
+  /** Clusters smaller than this become noise (label -1). */
+  minClusterSize: number;
+  /** Keywords kept per cluster. */
+  topKeywords: number;
+  /** Representative members kept per cluster, most central first. */
+  topRepresentatives: number;
+}
+
+export interface KeywordScore {
+  term: string;
+  score: number;
+}
+
+export interface ClusterResult {
+  /** One label per input, -1 for noise; cluster labels are 0..k-1, largest cluster first. */
+  labels: number[];
+  clusters: Array<{
+    label: number;
+    /** Indexes into the input arrays. */
+    members: number[];
+    keywords: KeywordScore[];
+    /** Indexes of the most central members (cosine to the centroid), most central first. */
+    representatives: number[];
+    /** Mean cosine similarity of members to the centroid, in [-1, 1]. */
+    cohesion: number;
+  }>;
+}
