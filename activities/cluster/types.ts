@@ -13,6 +13,18 @@ export interface ClusterOptions {
   topKeywords: number;
   /** Representative members kept per cluster, most central first. */
   topRepresentatives: number;
+  /** Average-linkage cut: clusters merge while their mean pairwise blended cosine distance is ≤ this. */
+  distanceThreshold?: number;
+  /** Weight of the texts' TF-IDF cosine in the blended similarity (0 = embeddings only). */
+  lexicalWeight?: number;
+  /**
+   * A noise point rejoins its nearest cluster when its cosine to that centroid reaches the
+   * cluster's own member-to-centroid similarity at this quantile (0 = least typical member).
+   * Negative disables reassignment.
+   */
+  reassignQuantile?: number;
+  /** Add two-word terms to the keywords (BERTopic's default is single words; pairs repeat them). */
+  keywordBigrams?: boolean;
 }
 
 export interface KeywordScore {

@@ -8,6 +8,8 @@ export interface TrendSummary {
   title: string;
   summary: string;
   keyPoints: string[];
+  /** Named people, organisations, places and products; only LLM summaries fill it. */
+  entities?: string[];
   method: 'extractive' | 'llm';
   /** Model id for LLM summaries; `extractive-v1` style id otherwise. */
   model: string;

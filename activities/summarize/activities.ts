@@ -1,0 +1,102 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { DataSource } from 'typeorm';
+import type { SummarizeTrendInput, SummarizeTrendResult } from '../../workflows/types';
+import type { Summarizer, TrendForSummary } from './types';
+
+export interface SummarizeActivityDeps {
+  db: DataSource;
+  /** The configured summarizer (LLM when set up, else extractive). */
+  summarizer: Summarizer;
+  /** Used when the workflow asks for the fallback. */
+  extractive: Summarizer;
+  /** Members shown to the summarizer, most central first. */
+  maxItems?: number;
+}
+
+interface MemberRow {
+  id: string;
+  title: string;
+  text: string;
+  url: string;
+  source: string;
+}
+
+/** The summarize stage: one activity per new or changed trend; unchanged memberships are never re-summarized. */
+export function createSummarizeActivities({ db, summarizer, extractive, maxItems = 20 }: SummarizeActivityDeps) {
+  return {
+    async summarizeTrend(input: SummarizeTrendInput): Promise<SummarizeTrendResult> {
+      const use = input.forceExtractive ? extractive : summarizer;
+      const [trend] = (await db.query(
+        `SELECT t.id, t.status, t.membership_hash, t.keywords, t.representative_ids,
+                s.membership_hash AS summary_hash, s.model AS summary_model
+         FROM trends t LEFT JOIN summaries s ON s.trend_id = t.id WHERE t.id = $1`,
+        [input.trendId],
+      )) as Array<{
+        id: number;
+        status: string;
+        membership_hash: string | null;
+        keywords: Array<{ term: string }>;
+        representative_ids: string[];
+        summary_hash: string | null;
+        summary_model: string | null;
+      }>;
+      if (!trend || trend.status !== 'active' || !trend.membership_hash) return { trendId: input.trendId, outcome: 'gone' };
+      if (trend.summary_hash === trend.membership_hash && trend.summary_model === (use.id.startsWith('llm:') ? use.id.slice(4) : use.id)) {
+        return { trendId: input.trendId, outcome: 'cached' };
+      }
+      // Representatives (most central first), then the other members by similarity to the centroid.
+      const members: MemberRow[] = await db.query(
+        `SELECT i.id, i.title, i.text, i.url, coalesce(i.metadata->>'publisher', s.spec) AS source
+         FROM trend_members m JOIN items i ON i.id = m.item_id JOIN sources s ON s.id = i.source_id
+         WHERE m.trend_id = $1
+         ORDER BY array_position($2::bigint[], i.id) NULLS LAST, m.similarity DESC, i.id
+         LIMIT $3`,
+        [input.trendId, trend.representative_ids, maxItems],
+      );
+      const forSummary: TrendForSummary = {
+        keywords: trend.keywords.map((k) => k.term),
+        items: members.map((m) => ({ title: m.title, text: m.text || undefined, source: m.source, url: m.url })),
+      };
+      let summary;
+      try {
+        summary = await use.summarize(forSummary, Context.current().cancellationSignal);
+      } catch (err) {
+        // A request the endpoint rejects for good (bad model name, auth) skips Temporal's retries, so the
+        // workflow falls back at once; junk output is retried, as sampling may do better next time.
+        const e = err as { retryable?: boolean; retryAfterMs?: number; name?: string; message?: string };
+        if (e.retryable === undefined) throw err;
+        throw ApplicationFailure.create({
+          message: e.message ?? String(err),
+          type: e.name ?? 'SummarizeError',
+          nonRetryable: !e.retryable,
+          nextRetryDelay: e.retryAfterMs,
+        });
+      }
+      await db.query(
+        `INSERT INTO summaries (trend_id, membership_hash, title, summary, key_points, entities, method, model, prompt_version, tokens, run_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (trend_id) DO UPDATE SET membership_hash = EXCLUDED.membership_hash, title = EXCLUDED.title,
+           summary = EXCLUDED.summary, key_points = EXCLUDED.key_points, entities = EXCLUDED.entities,
+           method = EXCLUDED.method, model = EXCLUDED.model, prompt_version = EXCLUDED.prompt_version,
+           tokens = EXCLUDED.tokens, run_id = EXCLUDED.run_id, created_at = now()`,
+        [
+          input.trendId,
+          trend.membership_hash,
+          summary.title,
+          summary.summary,
+          JSON.stringify(summary.keyPoints),
+          JSON.stringify(summary.entities ?? []),
+          summary.method,
+          summary.model,
+          summary.promptVersion,
+          summary.tokens ? JSON.stringify(summary.tokens) : null,
+          input.runId,
+        ],
+      );
+      await db.query(`UPDATE trends SET label = $2 WHERE id = $1`, [input.trendId, summary.title]);
+      return { trendId: input.trendId, outcome: 'summarized', method: summary.method };
+    },
+  };
+}
+
+export type SummarizeActivities = ReturnType<typeof createSummarizeActivities>;

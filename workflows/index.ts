@@ -1,0 +1,2 @@
+/** The workflow bundle's entry: every workflow the `trendflow-workflows` queue runs. */
+export { trendPipelineWorkflow, progressQuery } from './trend-pipeline';
