@@ -30,6 +30,8 @@ const envSchema = z.object({
   CLUSTER_CONCURRENCY: intFromEnv(1),
   SUMMARIZE_CONCURRENCY: intFromEnv(4),
   FETCH_TIMEOUT_MS: intFromEnv(20_000),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
   FETCH_MAX_BYTES: intFromEnv(10 * 1024 * 1024),
 });
 
@@ -44,6 +46,8 @@ export interface Config {
   embed: { batchSize: number };
   collect: { fetchTimeoutMs: number; maxBytes: number };
   concurrency: { collect: number; embed: number; cluster: number; summarize: number };
+  /** Where a worker serves Temporal SDK metrics for Prometheus; unset = not served. */
+  workerMetrics?: { host: string; port: number };
 }
 
 export class ConfigError extends Error {
@@ -75,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     embed: { batchSize: e.EMBED_BATCH_SIZE },
     collect: { fetchTimeoutMs: e.FETCH_TIMEOUT_MS, maxBytes: e.FETCH_MAX_BYTES },
+    workerMetrics: e.WORKER_METRICS_PORT ? { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT } : undefined,
     concurrency: {
       collect: e.COLLECT_CONCURRENCY,
       embed: e.EMBED_CONCURRENCY,

@@ -11,6 +11,7 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 // The package's typings are marked ESM, so a static import fails to compile in this CommonJS build, yet the
 // package ships a CommonJS build under its "require" condition; load that and check the one export we use.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const qdrantModule: unknown = require('@qdrant/js-client-rest');
 
 function loadQdrantClient(mod: unknown): new (params: QdrantClientParams) => QdrantClient {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config/config';
 import { databaseUrl } from '../config/database-url';
 import { createLogger } from '../config/logger';
@@ -42,6 +42,13 @@ export async function createQueueWorker(
 export async function runWorker(queue: QueueName): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, `worker:${queue}`);
+  // Must precede the first connection: the SDK core's logs at WARN, and its metrics for Prometheus.
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: config.workerMetrics
+      ? { metrics: { prometheus: { bindAddress: `${config.workerMetrics.host}:${config.workerMetrics.port}` } } }
+      : undefined,
+  });
   const db = createDataSource({ url: databaseUrl(config), poolSize: concurrencyFor(queue, config) + 2 });
   await db.initialize();
   const connection = await NativeConnection.connect({ address: config.temporal.address });

@@ -68,6 +68,7 @@ export function htmlToText(input: string): string {
     .replace(ANY_TAG, '');
   return decodeHtmlEntities(stripped)
     .replace(/\s+/g, ' ')
+    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .trim();
 }

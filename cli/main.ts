@@ -1,0 +1,27 @@
+import { Command } from 'commander';
+import { registerEval } from './commands/eval';
+import { registerRun } from './commands/run';
+import { registerStatus } from './commands/status';
+import { registerTrends } from './commands/trends';
+import { createCliContext, type CliContext } from './context';
+
+/** `trendflow`: start and inspect pipeline runs against a running stack (see README). */
+export async function main(argv: string[]): Promise<void> {
+  let context: CliContext | undefined;
+  const ctx = () => (context ??= createCliContext());
+  const program = new Command('trendflow')
+    .description('durable trend intelligence: collect → embed → cluster → summarize')
+    .showHelpAfterError();
+  registerRun(program, ctx);
+  registerStatus(program, ctx);
+  registerTrends(program, ctx);
+  registerEval(program, ctx);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`trendflow: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  } finally {
+    await context?.close();
+  }
+}
