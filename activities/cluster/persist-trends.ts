@@ -107,7 +107,7 @@ export async function persistClusters(
             status = CASE WHEN a.size IS NULL THEN 'dissolved' ELSE 'active' END
      FROM (SELECT id FROM unnest($1::int[]) AS id) x
      LEFT JOIN LATERAL (
-       SELECT count(*)::int AS size, count(DISTINCT i.source_id)::int AS sources,
+       SELECT count(*)::int AS size, count(DISTINCT coalesce(i.metadata->>'publisher', i.source_id::text))::int AS sources,
               min(coalesce(i.published_at, i.collected_at)) AS first_seen,
               max(coalesce(i.published_at, i.collected_at)) AS last_seen,
               encode(sha256(string_agg(m.item_id::text, ',' ORDER BY m.item_id)::bytea), 'hex') AS hash

@@ -27,7 +27,7 @@ export function createSummarizeActivities({ db, summarizer, extractive, maxItems
     async summarizeTrend(input: SummarizeTrendInput): Promise<SummarizeTrendResult> {
       const use = input.forceExtractive ? extractive : summarizer;
       const [trend] = (await db.query(
-        `SELECT t.id, t.status, t.membership_hash, t.keywords, t.representative_ids,
+        `SELECT t.id, t.status, t.membership_hash, t.keywords, t.representative_ids, t.size, t.source_count,
                 s.membership_hash AS summary_hash, s.model AS summary_model
          FROM trends t LEFT JOIN summaries s ON s.trend_id = t.id WHERE t.id = $1`,
         [input.trendId],
@@ -37,6 +37,8 @@ export function createSummarizeActivities({ db, summarizer, extractive, maxItems
         membership_hash: string | null;
         keywords: Array<{ term: string }>;
         representative_ids: string[];
+        size: number;
+        source_count: number;
         summary_hash: string | null;
         summary_model: string | null;
       }>;
@@ -56,6 +58,7 @@ export function createSummarizeActivities({ db, summarizer, extractive, maxItems
       const forSummary: TrendForSummary = {
         keywords: trend.keywords.map((k) => k.term),
         items: members.map((m) => ({ title: m.title, text: m.text || undefined, source: m.source, url: m.url })),
+        totals: { items: trend.size, sources: trend.source_count },
       };
       let summary;
       try {

@@ -133,8 +133,9 @@ function describeCounts(trend: TrendForSummary): string {
   const sources = new Set(
     trend.items.map((item) => normalizeName(item.source) || hostOf(item.url)).filter((s) => s !== ''),
   );
-  const items = trend.items.length;
-  return `${items} ${items === 1 ? 'item' : 'items'} from ${sources.size} ${sources.size === 1 ? 'source' : 'sources'}`;
+  const items = trend.totals?.items ?? trend.items.length;
+  const sourceCount = trend.totals?.sources ?? sources.size;
+  return `${items} ${items === 1 ? 'item' : 'items'} from ${sourceCount} ${sourceCount === 1 ? 'source' : 'sources'}`;
 }
 
 /**

@@ -129,7 +129,7 @@ function buildUserPrompt(trend: TrendForSummary, maxItems: number): string {
   });
   return [
     `Keywords: ${trend.keywords.join(', ') || '(none)'}`,
-    `The trend has ${trend.items.length} items from ${sources.size} sources; the ${shown.length} most central follow.`,
+    `The trend has ${trend.totals?.items ?? trend.items.length} items from ${trend.totals?.sources ?? sources.size} sources; the ${shown.length} most central follow.`,
     '',
     ...lines,
     '',

@@ -2,6 +2,8 @@
 export interface TrendForSummary {
   keywords: string[];
   items: Array<{ title: string; text?: string; source: string; url: string }>;
+  /** The whole trend's size and distinct sources, when `items` is only its most central part. */
+  totals?: { items: number; sources: number };
 }
 
 export interface TrendSummary {

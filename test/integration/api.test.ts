@@ -145,17 +145,28 @@ describe('HTTP API on the real stack (Temporal, Postgres, LanceDB, workers)', ()
     });
 
     it.each(['', '/api/v1'])('%s/metrics serves Prometheus text with request latency by route template', async (prefix) => {
-      await call('/api/v1/runs/some-run-that-is-not-there');
+      expect((await call('/api/v1/trends/12345?items=1')).status).toBe(404);
+      expect((await call('/api/v1/trends')).status).toBe(200);
       const reply = await call<string>(`${prefix}/metrics`);
       expect(reply.status).toBe(200);
       expect(reply.contentType).toMatch(/^text\/plain/);
       const text = reply.body;
       expect(text).toContain('# TYPE trendflow_http_request_duration_seconds histogram');
       expect(text).toMatch(/trendflow_http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} \d+/);
-      // The template, not the raw id, so ids cannot blow up the series count.
-      expect(text).toContain('route="/api/v1/runs/:id",status="404"');
-      expect(text).not.toContain('some-run-that-is-not-there');
+      expect(text).toMatch(/trendflow_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/trends",status="200"\} \d+/);
+      expect(text).not.toContain('12345'); // route templates, not raw ids, so ids cannot blow up the series count
       expect(text).toContain('trendflow_api_process_cpu_user_seconds_total');
+    });
+
+    // Errors thrown inside the /api/v1 router reach the app-level problem middleware after Express
+    // has reset req.baseUrl, so without a fix they are counted under "/runs/:id" instead.
+    it('labels failed /api/v1 requests with the full route template too', async () => {
+      expect((await call('/api/v1/runs/some-run-that-is-not-there')).status).toBe(404);
+      expect((await call('/api/v1/trends?limit=0')).status).toBe(400);
+      const text = (await call<string>('/metrics')).body;
+      expect(text).not.toContain('some-run-that-is-not-there');
+      expect(text).toContain('route="/api/v1/runs/:id",status="404"');
+      expect(text).toContain('route="/api/v1/trends",status="400"');
     });
   });
 
