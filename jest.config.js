@@ -10,4 +10,5 @@ module.exports = {
   testTimeout: 300000,
   // Integration files share one Temporal server and its task queues, so files run one at a time.
   maxWorkers: 1,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
