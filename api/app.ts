@@ -25,12 +25,15 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple'); // no nested objects from ?a[b]=c: every query value is a string
   app.use(metrics.middleware);
-  app.use(express.json({ limit: '256kb' }));
+  // strict: false lets a JSON string or null through to the schema, whose message says what was expected.
+  app.use(express.json({ limit: '256kb', strict: false }));
   app.use(healthRouter(deps, metrics.registry));
   const v1 = express.Router();
   v1.use(healthRouter(deps, metrics.registry)); // also under /api/v1 for clients that only know the prefix
   v1.use(runsRouter(deps));
   v1.use(trendsRouter(deps));
+  // Errors handled inside the router keep req.baseUrl, so metrics label them /api/v1/… like successes.
+  v1.use(problemMiddleware(deps.log));
   app.use('/api/v1', v1);
   app.use((req, res) => sendProblem(res, 404, 'Not found', `no route for ${req.method} ${req.path}`));
   app.use(problemMiddleware(deps.log));

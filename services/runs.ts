@@ -76,12 +76,27 @@ export async function getRun(db: DataSource, client: Client, runId: string): Pro
   };
 }
 
-/** Newest first; `before` is the created_at of the last run of the previous page. */
-export async function listRuns(db: DataSource, limit: number, before?: Date) {
-  const qb = db.getRepository(RunEntity).createQueryBuilder('r').orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit);
-  if (before) qb.where('r.created_at < :before', { before });
-  const rows = await qb.getMany();
-  return rows.map((r) => ({
+export interface RunCursor {
+  /** created_at with microseconds, as Postgres stores it. */
+  createdAt: string;
+  id: string;
+}
+
+/** Newest first, keyset-paginated on (created_at, id) so runs created in the same millisecond are never skipped. */
+export async function listRuns(db: DataSource, limit: number, cursor?: RunCursor) {
+  const qb = db
+    .getRepository(RunEntity)
+    .createQueryBuilder('r')
+    .addSelect(`to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, 'cursor_ts')
+    .orderBy('r.created_at', 'DESC')
+    .addOrderBy('r.id', 'DESC')
+    .limit(limit);
+  if (cursor) qb.where('(r.created_at, r.id) < (CAST(:ts AS timestamptz), :id)', { ts: cursor.createdAt, id: cursor.id });
+  const { entities, raw } = await qb.getRawAndEntities<{ cursor_ts: string }>();
+  const last = entities[entities.length - 1];
+  const lastRaw = raw[raw.length - 1];
+  const next: RunCursor | null = entities.length === limit && last && lastRaw ? { createdAt: lastRaw.cursor_ts, id: last.id } : null;
+  const runs = entities.map((r) => ({
     runId: r.id,
     status: r.status,
     trigger: r.trigger,
@@ -91,4 +106,5 @@ export async function listRuns(db: DataSource, limit: number, before?: Date) {
     createdAt: r.createdAt.toISOString(),
     finishedAt: r.finishedAt?.toISOString() ?? null,
   }));
+  return { runs, next };
 }

@@ -39,7 +39,7 @@ export class ItemEntity {
   @Column({ name: 'content_hash', type: 'char', length: 64, unique: true })
   contentHash!: string;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: {} })
   metadata!: Record<string, unknown>;
 
   @ManyToOne(() => SourceEntity, { onDelete: 'RESTRICT' })

@@ -25,7 +25,7 @@ export class RunEntity {
   windowTo!: Date | null;
 
   /** Counters per stage, written by finalize (and by each stage as it ends). */
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: {} })
   stats!: Record<string, unknown>;
 
   @Column({ type: 'text', nullable: true })

@@ -16,7 +16,7 @@ export class SourceEntity {
   enabled!: boolean;
 
   /** Source-specific high-water mark (ETag, last item time…), so later runs fetch only what is new. */
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: {} })
   cursor!: Record<string, unknown>;
 
   @Column({ name: 'last_collected_at', type: 'timestamptz', nullable: true })

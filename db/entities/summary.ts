@@ -16,10 +16,10 @@ export class SummaryEntity {
   @Column({ type: 'text' })
   summary!: string;
 
-  @Column({ name: 'key_points', type: 'jsonb', default: () => "'[]'::jsonb" })
+  @Column({ name: 'key_points', type: 'jsonb', default: [] })
   keyPoints!: string[];
 
-  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  @Column({ type: 'jsonb', default: [] })
   entities!: string[];
 
   @Column({ type: 'text' })

@@ -14,7 +14,7 @@ export class TrendEntity {
   @Column({ type: 'text', default: '' })
   label!: string;
 
-  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  @Column({ type: 'jsonb', default: [] })
   keywords!: Array<{ term: string; score: number }>;
 
   @Column({ type: 'int', default: 0 })
@@ -37,7 +37,7 @@ export class TrendEntity {
   membershipHash!: string | null;
 
   /** Item ids of the most central members, most central first. */
-  @Column({ name: 'representative_ids', type: 'jsonb', default: () => "'[]'::jsonb" })
+  @Column({ name: 'representative_ids', type: 'jsonb', default: [] })
   representativeIds!: string[];
 
   @Column({ name: 'created_run_id', type: 'text' })

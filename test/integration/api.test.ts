@@ -192,7 +192,6 @@ describe('HTTP API on the real stack (Temporal, Postgres, LanceDB, workers)', ()
 
     it.each(cases)('rejects %s with a 400 problem naming it', async (_what, body, detail) => {
       const p = expectProblem(await postJson('/api/v1/runs', body), 400);
-      console.log(_what, '=>', p.detail);
       expect(p.detail).toMatch(detail);
     });
 
