@@ -4,7 +4,7 @@ const tseslint = require('typescript-eslint');
 const { builtinModules } = require('node:module');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', '.tools/', 'scratch/', 'coverage/', 'bin/', '*.js'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', '.tools/', 'scratch/', 'coverage/', 'bin/', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -34,6 +34,8 @@ export async function createQueueWorker(
     taskQueue: TASK_QUEUES[queue],
     activities: activitiesFor(queue, deps),
     maxConcurrentActivityTaskExecutions: concurrency,
+    // Heartbeats carry cancellation: without this cap a cancelled run could wait up to a minute to stop.
+    maxHeartbeatThrottleInterval: '5 seconds',
     ...(queue === 'workflows' ? workflowSource() : {}),
   });
 }

@@ -69,7 +69,7 @@ function emptyStats(sourceCount: number): RunStats {
 /** Runs `tasks` with at most `limit` in flight (deterministic: workflow promises only). */
 async function inBatches<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+  const lanes = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
     while (next < items.length) {
       const item = items[next++] as T;
       await task(item);
@@ -87,7 +87,13 @@ function describeFailure(err: unknown): { type: string; message: string } {
 /** One pass: collect → embed → cluster → summarize → finalize. The workflow id is the run id. */
 export async function trendPipelineWorkflow(params: PipelineParams): Promise<RunProgress> {
   const runId = workflowInfo().workflowId;
-  const windowMs = parseWindow(params.window);
+  let windowMs: number | null;
+  try {
+    windowMs = parseWindow(params.window);
+  } catch (err) {
+    // A plain error would retry the workflow task forever; bad params must fail the run instead.
+    throw ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), 'InvalidPipelineParams');
+  }
   const nowMs = Date.now(); // deterministic inside a workflow: the time of the first workflow task
   const stats = emptyStats(params.sources.length);
   const progress: RunProgress = { runId, stage: 'starting', status: 'running', stats, sourceResults: [] };
