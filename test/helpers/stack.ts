@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type Config } from '../../config/config';
@@ -36,6 +36,15 @@ export async function runWorkers(workers: Worker[]): Promise<() => Promise<void>
   };
 }
 
+/** SDK core logs at WARN: worker state changes at INFO drown the test output. Once per module registry. */
+function installQuietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed for this test file
+  }
+}
+
 /**
  * Connects a test file to the stack started in global setup, with a database of its own (fresh
  * schema via the real migrations), so test files never see each other's items or trends.
@@ -50,6 +59,7 @@ export async function openTestStack(name: string): Promise<TestStack> {
   await admin.query(`CREATE DATABASE "${dbName}"`);
   await admin.end();
   const url = baseUrl.replace(/\/[^/]+$/, `/${dbName}`);
+  installQuietRuntime();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `trendflow-${name}-`));
   const config = loadConfig({ TRENDFLOW_DATA_DIR: dataDir, DATABASE_URL: url, TEMPORAL_ADDRESS: address, LOG_LEVEL: 'warn' });
   const db = await openDatabase(url);
