@@ -41,6 +41,8 @@ while read -r name type; do
     echo "search attribute $name: already registered"
   else
     echo "search attribute $name ($type): create failed: $out" >&2
+    echo "(SQL visibility allows 3 custom Int, 3 KeywordList and 10 Keyword attributes per namespace;" \
+         "'temporal operator search-attribute list' shows which are taken)" >&2
     exit 1
   fi
 done <<<"$wanted"
