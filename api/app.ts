@@ -1,13 +1,25 @@
 import type { Client } from '@temporalio/client';
+import cors from 'cors';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import type { Embedder } from '../activities/embed/embedder';
 import type { Config } from '../config/config';
 import type { VectorStore } from '../vectors/vector-store';
-import { createMetrics } from './metrics';
+import { createAuth, type AuthSettings } from './auth';
+import { createMetrics, type ApiMetrics } from './metrics';
+import { collectRoutes, routeCatalog } from './openapi';
 import { problemMiddleware, sendProblem } from './problem';
+import { createRateLimiter } from './rate-limit';
+import { requestContext } from './request-id';
+import { dashboardRouter } from './routes/dashboard';
+import { docsRouter } from './routes/docs';
+import { digestRouter } from './routes/digest';
 import { healthRouter } from './routes/health';
 import { runsRouter } from './routes/runs';
+import { schedulesRouter } from './routes/schedules';
+import { sourcesRouter } from './routes/sources';
+import { searchRouter } from './routes/search';
 import { trendsRouter } from './routes/trends';
 
 /** Everything the HTTP layer needs, passed in so tests can start the API against their own stack. */
@@ -16,25 +28,57 @@ export interface ApiDeps {
   db: DataSource;
   temporal: () => Client;
   vectorStore: () => Promise<VectorStore>;
+  /** Embeds search queries; defaults to the configured model, loaded on the first search. */
+  getEmbedder?: () => Promise<Embedder>;
   log: Logger;
+  /** Overrides config.api.auth (tests enable or disable key checks per app). */
+  auth?: Partial<AuthSettings>;
 }
 
-export function createApp(deps: ApiDeps): Express {
+export function createApp(deps: ApiDeps, metrics: ApiMetrics = createMetrics()): Express {
   const app = express();
-  const metrics = createMetrics();
+  const { api } = deps.config;
+  const settings: AuthSettings = { ...api.auth, ...deps.auth };
   app.disable('x-powered-by');
   app.set('query parser', 'simple'); // no nested objects from ?a[b]=c: every query value is a string
+  app.use(requestContext(deps.log));
   app.use(metrics.middleware);
+  if (api.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: api.corsOrigins.includes('*') ? '*' : api.corsOrigins,
+        allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'X-Request-Id'],
+        exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
+        maxAge: 600,
+      }),
+    );
+  }
+  // Read once every router below is mounted: which routes are public, and the OpenAPI document.
+  const catalog = routeCatalog(() => [collectRoutes(app.router, ''), collectRoutes(v1, '/api/v1')], {
+    version: '1.0.0',
+    authEnabled: settings.mode === 'required',
+    authReads: settings.reads,
+  });
+  const auth = createAuth({ db: deps.db, settings, log: deps.log, metrics, isPublic: catalog.isPublic });
+  app.use(auth.identify);
+  app.use(createRateLimiter(api.rateLimit, metrics, catalog.isPublic));
+  app.use(auth.enforce);
   // strict: false lets a JSON string or null through to the schema, whose message says what was expected.
   app.use(express.json({ limit: '256kb', strict: false }));
   app.use(healthRouter(deps, metrics.registry));
   const v1 = express.Router();
   v1.use(healthRouter(deps, metrics.registry)); // also under /api/v1 for clients that only know the prefix
   v1.use(runsRouter(deps));
+  v1.use(schedulesRouter(deps));
+  v1.use(sourcesRouter(deps));
   v1.use(trendsRouter(deps));
+  v1.use(searchRouter(deps));
+  v1.use(digestRouter(deps));
+  v1.use(docsRouter(catalog.document)); // /api/v1/openapi.json and /api/v1/docs
   // Errors handled inside the router keep req.baseUrl, so metrics label them /api/v1/… like successes.
   v1.use(problemMiddleware(deps.log));
   app.use('/api/v1', v1);
+  app.use(dashboardRouter(deps)); // the web dashboard at / and the JSON it alone needs
   app.use((req, res) => sendProblem(res, 404, 'Not found', `no route for ${req.method} ${req.path}`));
   app.use(problemMiddleware(deps.log));
   return app;

@@ -1,7 +1,16 @@
 import type { NextFunction, Request, Response } from 'express';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createStoreMetrics } from '../observability/store-metrics';
 
-/** One registry per API instance (tests start several), with process metrics and HTTP latency by route. */
+/**
+ * The route template a request matched (`/api/v1/runs/:id`), or `unmatched`: labels and logs use
+ * templates, never raw paths, so ids in URLs cannot blow up the series count.
+ */
+export function routeLabel(req: Request): string {
+  return req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+}
+
+/** One registry per API instance (tests start several): process metrics, HTTP by route, auth, stores. */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'trendflow_api_' });
@@ -12,14 +21,38 @@ export function createMetrics() {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  // Route templates (not raw paths) as labels, so ids in URLs cannot blow up the series count.
+  const inFlight = new Gauge({
+    name: 'trendflow_http_requests_in_flight',
+    help: 'HTTP requests being handled right now',
+    registers: [registry],
+  });
+  const authFailures = new Counter({
+    name: 'trendflow_api_auth_failures_total',
+    help: 'Requests refused for authentication (missing/invalid key, 401) or authorization (read-only key, 403)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'trendflow_api_rate_limited_total',
+    help: 'Requests refused with 429 because their API key or client IP used up its rate limit',
+    labelNames: ['client'] as const,
+    registers: [registry],
+  });
   const middleware = (req: Request, res: Response, next: NextFunction) => {
     const end = httpDuration.startTimer();
-    res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
-    });
+    inFlight.inc();
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      inFlight.dec();
+      end({ method: req.method, route: routeLabel(req), status: String(res.statusCode) });
+    };
+    res.on('finish', finish);
+    res.on('close', finish); // a client that hangs up mid-request still counts, and leaves the gauge
     next();
   };
-  return { registry, middleware };
+  return { registry, middleware, authFailures, rateLimited, stores: createStoreMetrics(registry) };
 }
+
+export type ApiMetrics = ReturnType<typeof createMetrics>;

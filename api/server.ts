@@ -5,31 +5,67 @@ import type { Config } from '../config/config';
 import { databaseUrl } from '../config/database-url';
 import { createLogger } from '../config/logger';
 import { createDataSource } from '../db/data-source';
+import { instrumentDataSource, instrumentVectorStore } from '../observability/store-metrics';
+import { countActiveApiKeys } from '../services/api-keys';
 import { createVectorStore } from '../vectors';
+import type { VectorStore } from '../vectors/vector-store';
 import { lazy } from '../workers/deps';
 import { createApp, type ApiDeps } from './app';
+import { createMetrics } from './metrics';
 
 export interface RunningApi {
   url: string;
   close(): Promise<void>;
 }
 
-/** Listens on host:port (0 = any free port); close() stops accepting, drains in-flight requests, then returns. */
+/**
+ * Listens on host:port (0 = any free port). close() stops accepting connections, lets in-flight
+ * requests finish (answering them with `Connection: close`), closes idle keep-alive connections,
+ * and after `config.api.shutdownTimeoutMs` cuts whatever is still open.
+ */
 export async function listen(deps: ApiDeps, host: string, port: number): Promise<RunningApi> {
-  const server = http.createServer(createApp(deps));
+  const metrics = createMetrics();
+  const detachDb = instrumentDataSource(deps.db, metrics.stores);
+  const timedStores = new WeakMap<VectorStore, VectorStore>();
+  const vectorStore = async () => {
+    const store = await deps.vectorStore();
+    const timed = timedStores.get(store) ?? instrumentVectorStore(store, metrics.stores);
+    timedStores.set(store, timed);
+    return timed;
+  };
+  const server = http.createServer(createApp({ ...deps, vectorStore }, metrics));
   server.keepAliveTimeout = 5000;
+  const active = new Set<http.ServerResponse>();
+  let closing = false;
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    active.add(res);
+    if (closing && !res.headersSent) res.setHeader('Connection', 'close');
+    res.on('close', () => {
+      active.delete(res);
+      if (closing) server.closeIdleConnections();
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   const { port: bound } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
   return {
     url: `http://${host}:${bound}`,
     close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
+      (closed ??= new Promise<void>((resolve, reject) => {
+        closing = true;
+        for (const res of active) if (!res.headersSent) res.setHeader('Connection', 'close');
+        const force = setTimeout(() => server.closeAllConnections(), deps.config.api.shutdownTimeoutMs);
+        server.close((err) => {
+          clearTimeout(force);
+          detachDb();
+          if (err) reject(err);
+          else resolve();
+        });
         server.closeIdleConnections();
-      }),
+      })),
   };
 }
 
@@ -43,7 +79,15 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const vectorStore = lazy(() => createVectorStore(config.vectors));
   const api = await listen({ config, db, temporal: () => client, vectorStore, log }, config.api.host, config.api.port);
-  log.info({ url: api.url }, 'API listening');
+  log.info({ url: api.url, auth: config.api.auth }, 'API listening');
+  if (config.api.auth.mode === 'required' && (await countActiveApiKeys(db)) === 0) {
+    log.warn('no API key exists: writes answer 401 until one is created');
+    process.stdout.write(
+      '[trendflow] API writes (POST/PATCH/DELETE) need an API key and none exists yet. Create one with\n' +
+        '[trendflow]   npx trendflow keys create --name <you>\n' +
+        '[trendflow] and send it as `Authorization: Bearer <key>` (or set API_AUTH=disabled on a trusted network).\n',
+    );
+  }
   return {
     url: api.url,
     async close() {

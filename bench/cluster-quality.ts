@@ -25,6 +25,8 @@ import { scoreClustering, type ClusteringScores } from '../activities/cluster/me
 interface Dataset {
   titles: string[];
   stories: string[];
+  /** TIMESTAMP column (ms), as the pipeline's published time. */
+  times: number[];
   vectors: Float32Array[];
 }
 
@@ -44,11 +46,12 @@ async function loadDataset(dataPath: string, cachePath: string): Promise<Dataset
   const rows: Array<Record<string, string>> = parse(readFileSync(dataPath, 'utf8'), { columns: true, skip_empty_lines: true });
   const titles = rows.map((r) => r['TITLE'] ?? '');
   const stories = rows.map((r) => r['STORY'] ?? '');
+  const times = rows.map((r) => Number(r['TIMESTAMP']));
   const key = createHash('sha256').update(JSON.stringify(titles)).digest('hex');
   if (existsSync(cachePath)) {
     const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as { key?: string; vectors?: number[][] };
     if (cached.key === key && cached.vectors?.length === titles.length) {
-      return { titles, stories, vectors: cached.vectors.map((v) => Float32Array.from(v)) };
+      return { titles, stories, times, vectors: cached.vectors.map((v) => Float32Array.from(v)) };
     }
   }
   const started = Date.now();
@@ -56,12 +59,16 @@ async function loadDataset(dataPath: string, cachePath: string): Promise<Dataset
   const vectors = await embedder.embed(titles);
   console.log(`embedded ${titles.length} titles in ${Date.now() - started} ms`);
   writeFileSync(cachePath, JSON.stringify({ key, model: embedder.id, vectors: vectors.map((v) => Array.from(v)) }));
-  return { titles, stories, vectors };
+  return { titles, stories, times, vectors };
 }
 
 function run(data: Dataset, options: Partial<ClusterOptions>, subset?: number[]): Run {
   const idx = subset ?? data.titles.map((_, i) => i);
-  const input = { vectors: idx.map((i) => data.vectors[i] as Float32Array), texts: idx.map((i) => data.titles[i] as string) };
+  const input = {
+    vectors: idx.map((i) => data.vectors[i] as Float32Array),
+    texts: idx.map((i) => data.titles[i] as string),
+    times: idx.map((i) => data.times[i] as number),
+  };
   const started = Date.now();
   const result = clusterEmbeddings(input, { ...DEFAULT_CLUSTER_OPTIONS, ...options });
   const ms = Date.now() - started;
@@ -104,7 +111,7 @@ async function main(): Promise<void> {
   const { minClusterSize, reassignQuantile } = DEFAULT_CLUSTER_OPTIONS;
 
   // 1. Embeddings alone, no reassignment: the notes' baseline (cosine 0.5: NMI ≈ 0.86, ARI ≈ 0.72).
-  const baseline = range(0.4, 0.6, 0.05).map((t) => run(data, { lexicalWeight: 0, distanceThreshold: t, reassignQuantile: -1 }));
+  const baseline = range(0.4, 0.6, 0.05).map((t) => run(data, { lexicalWeight: 0, distanceThreshold: t, reassignQuantile: -1, timeWeight: 0 }));
   baseline.forEach(log);
 
   // 2. Lexical weight × threshold, at the default size and reassignment.
@@ -114,6 +121,22 @@ async function main(): Promise<void> {
     for (const t of range(0.4 + 0.4 * w, 0.56 + 0.44 * w, 0.02)) blend.push(run(data, { lexicalWeight: w, distanceThreshold: t }));
   }
   blend.forEach(log);
+
+  // 2b. Time proximity: weight × scale of the time-gap penalty, at the default threshold and on the
+  //     halves of the data, so a gain that only one split shows is visible as such.
+  const time: Run[] = [];
+  const half = Math.floor(data.titles.length / 2);
+  const halves = { first: data.titles.slice(0, half).map((_, i) => i), second: data.titles.slice(half).map((_, i) => half + i) };
+  const timeHalves: Array<Record<string, unknown>> = [];
+  for (const timeWeight of [0, 0.05, 0.1, 0.15]) {
+    for (const hours of [12, 24, 48]) {
+      const options = { timeWeight, timeScaleMs: hours * 3_600_000 };
+      time.push(run(data, options));
+      for (const [name, idx] of Object.entries(halves)) timeHalves.push({ half: name, ...compact(run(data, options, idx)) });
+      if (timeWeight === 0) break;
+    }
+  }
+  time.forEach(log);
 
   // 3. Cluster size floor × reassignment at the default weight and threshold.
   const noise: Run[] = [];
@@ -145,7 +168,7 @@ async function main(): Promise<void> {
   const timed = [run(data, {}), run(data, {}), run(data, {})].sort((a, b) => a.ms - b.ms);
   const defaults = timed[1] as Run;
   log(defaults);
-  const best = [...blend, ...noise].sort((a, b) => b.scores.nmi + b.scores.ari - (a.scores.nmi + a.scores.ari))[0];
+  const best = [...blend, ...time, ...noise].sort((a, b) => b.scores.nmi + b.scores.ari - (a.scores.nmi + a.scores.ari))[0];
 
   const report = {
     generatedAt: new Date().toISOString(),
@@ -156,6 +179,7 @@ async function main(): Promise<void> {
     bestInSweep: best ? compact(best) : null,
     baselineEmbeddingsOnly: baseline.map(compact),
     lexicalWeightByThreshold: { minClusterSize, reassignQuantile, runs: blend.map(compact) },
+    timeProximity: { distanceThreshold: DEFAULT_CLUSTER_OPTIONS.distanceThreshold, runs: time.map(compact), halves: timeHalves },
     minClusterSizeByReassign: { distanceThreshold: DEFAULT_CLUSTER_OPTIONS.distanceThreshold, lexicalWeight: DEFAULT_CLUSTER_OPTIONS.lexicalWeight, runs: noise.map(compact) },
     robustness,
   };

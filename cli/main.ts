@@ -1,6 +1,11 @@
 import { Command } from 'commander';
 import { registerEval } from './commands/eval';
+import { registerKeys } from './commands/keys';
 import { registerRun } from './commands/run';
+import { registerSchedules } from './commands/schedules';
+import { registerReindex } from './commands/reindex';
+import { registerSearch } from './commands/search';
+import { registerSources } from './commands/sources';
 import { registerStatus } from './commands/status';
 import { registerTrends } from './commands/trends';
 import { createCliContext, type CliContext } from './context';
@@ -13,9 +18,14 @@ export async function main(argv: string[]): Promise<void> {
     .description('durable trend intelligence: collect → embed → cluster → summarize')
     .showHelpAfterError();
   registerRun(program, ctx);
+  registerSchedules(program, ctx);
+  registerSources(program, ctx);
   registerStatus(program, ctx);
   registerTrends(program, ctx);
   registerEval(program, ctx);
+  registerSearch(program, ctx);
+  registerReindex(program, ctx);
+  registerKeys(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -7,6 +8,15 @@ import { z } from 'zod';
  */
 const intFromEnv = (def: number) => z.coerce.number().int().positive().default(def);
 const optionalString = z.string().trim().min(1).optional().catch(undefined);
+// `key=value,key=value` (COLLECT_HOST_RATES, COLLECT_BASE_URLS); each value checked by `value`.
+const keyValues = (value: z.ZodType<unknown>) =>
+  z.string().default('').transform((list, ctx) => {
+    const pairs = list.split(',').map((p) => p.trim()).filter(Boolean).map((p) => [p.slice(0, p.indexOf('=')).trim(), p.slice(p.indexOf('=') + 1).trim()] as const);
+    for (const [k, v] of pairs) if (!k || !value.safeParse(v).success) ctx.addIssue({ code: 'custom', message: `bad entry "${k}=${v}"; expected key=value,…` });
+    return Object.fromEntries(pairs);
+  });
+const boolFromEnv = (def: boolean) =>
+  z.enum(['true', 'false', '1', '0']).default(def ? 'true' : 'false').transform((v) => v === 'true' || v === '1');
 
 const envSchema = z.object({
   TRENDFLOW_DATA_DIR: z.string().default('./data'),
@@ -21,10 +31,20 @@ const envSchema = z.object({
   LLM_MODEL: optionalString,
   LLM_API_KEY: optionalString,
   LLM_TIMEOUT_MS: intFromEnv(60_000),
+  // LLM tokens one run may spend on summaries; 0 = no limit. Past it, trends get extractive summaries.
+  LLM_MAX_TOKENS_PER_RUN: z.coerce.number().int().min(0).default(0),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  EMBED_BATCH_SIZE: intFromEnv(64),
+  EMBED_BATCH_SIZE: intFromEnv(32),
+  // Embedding model: `use` (offline default) or `openai` (any /v1/embeddings server: OpenAI, Ollama, vLLM, TEI).
+  EMBEDDING_PROVIDER: z.enum(['use', 'openai']).default('use'),
+  EMBEDDING_BASE_URL: optionalString,
+  EMBEDDING_MODEL: optionalString,
+  EMBEDDING_API_KEY: optionalString,
+  EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().optional(),
+  // USE threads per embed worker process (a model copy each); unset = one per CPU; 0 = the worker's own thread.
+  EMBED_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   COLLECT_CONCURRENCY: intFromEnv(8),
   EMBED_CONCURRENCY: intFromEnv(1),
   CLUSTER_CONCURRENCY: intFromEnv(1),
@@ -32,7 +52,27 @@ const envSchema = z.object({
   FETCH_TIMEOUT_MS: intFromEnv(20_000),
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  // API hardening: keys required for writes unless disabled; reads optionally; per key (or IP) rate limits.
+  API_AUTH: z.enum(['required', 'disabled']).default('required'),
+  API_AUTH_READS: boolFromEnv(false),
+  API_RATE_LIMIT: intFromEnv(600),
+  API_RATE_WINDOW_S: intFromEnv(60),
+  CORS_ORIGINS: z.string().default(''),
+  API_SHUTDOWN_TIMEOUT_MS: intFromEnv(10_000),
+  LLM_PRICE_PROMPT_PER_1K: z.coerce.number().min(0).default(0),
+  LLM_PRICE_COMPLETION_PER_1K: z.coerce.number().min(0).default(0),
   FETCH_MAX_BYTES: intFromEnv(10 * 1024 * 1024),
+  // Collect politeness: User-Agent, redirects, longest Retry-After waited for, requests/s per host (default and per host).
+  COLLECT_USER_AGENT: optionalString,
+  COLLECT_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
+  COLLECT_MAX_RETRY_AFTER_S: intFromEnv(900),
+  COLLECT_HOST_RATE: z.coerce.number().positive().default(1),
+  COLLECT_HOST_RATES: keyValues(z.coerce.number().positive()),
+  // Connector base URLs (`hn=…,reddit=…`; see activities/collect/sources/base-urls.ts) and the optional GitHub token.
+  COLLECT_BASE_URLS: keyValues(z.url({ protocol: /^https?$/ })),
+  GITHUB_TOKEN: optionalString,
+  // Comma- or space-separated source specs of the `default` profile `npm start` creates when none exists.
+  DEFAULT_PROFILE_SOURCES: z.string().default(''),
 });
 
 export interface Config {
@@ -41,13 +81,46 @@ export interface Config {
   temporal: { address: string; namespace: string; uiUrl: string };
   vectors: { qdrantUrl?: string; qdrantApiKey?: string; lancePath: string };
   llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number };
-  api: { host: string; port: number };
+  /** Per-run LLM token budget for summaries; undefined = no limit. */
+  llmTokenBudgetPerRun?: number;
+  /** USD per 1000 tokens, for the LLM cost metric (0 = not tracked). */
+  llmPricePer1k: { prompt: number; completion: number };
+  api: {
+    host: string;
+    port: number;
+    /** `required`: writes need an API key (reads too when `reads`); `disabled`: no checks at all. */
+    auth: { mode: 'required' | 'disabled'; reads: boolean };
+    /** Requests per window per API key, or per client IP without one; a key may carry its own limit. */
+    rateLimit: { limit: number; windowMs: number };
+    /** Allowed browser origins; empty = no CORS headers, `*` = any origin. */
+    corsOrigins: string[];
+    /** How long close() waits for in-flight requests before cutting connections. */
+    shutdownTimeoutMs: number;
+  };
   logLevel: string;
-  embed: { batchSize: number };
-  collect: { fetchTimeoutMs: number; maxBytes: number };
+  embed: {
+    batchSize: number;
+    provider: 'use' | 'openai';
+    threads: number;
+    openai?: { baseUrl: string; model: string; apiKey?: string; dimensions?: number };
+  };
+  collect: {
+    fetchTimeoutMs: number;
+    maxBytes: number;
+    userAgent?: string;
+    maxRedirects: number;
+    maxRetryAfterMs: number;
+    /** Requests per second to one host, unless `hostRates` names it (hostname or host:port). */
+    hostRate: number;
+    hostRates: Record<string, number>;
+    baseUrls: Record<string, string>;
+    githubToken?: string;
+  };
   concurrency: { collect: number; embed: number; cluster: number; summarize: number };
   /** Where a worker serves Temporal SDK metrics for Prometheus; unset = not served. */
   workerMetrics?: { host: string; port: number };
+  /** Sources of the `default` collection profile created on first start; empty = it is created paused. */
+  schedules: { defaultSources: string[] };
 }
 
 export class ConfigError extends Error {
@@ -65,6 +138,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.LLM_BASE_URL) !== Boolean(e.LLM_MODEL)) {
     throw new ConfigError('invalid configuration: LLM_BASE_URL and LLM_MODEL must be set together');
   }
+  if (e.EMBEDDING_PROVIDER === 'openai' && !(e.EMBEDDING_BASE_URL && e.EMBEDDING_MODEL)) {
+    throw new ConfigError('invalid configuration: EMBEDDING_PROVIDER=openai needs EMBEDDING_BASE_URL and EMBEDDING_MODEL');
+  }
   const dataDir = path.resolve(e.TRENDFLOW_DATA_DIR);
   return {
     dataDir,
@@ -75,11 +151,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.LLM_BASE_URL && e.LLM_MODEL
         ? { baseUrl: e.LLM_BASE_URL, model: e.LLM_MODEL, apiKey: e.LLM_API_KEY, timeoutMs: e.LLM_TIMEOUT_MS }
         : undefined,
-    api: { host: e.API_HOST, port: e.API_PORT },
+    llmTokenBudgetPerRun: e.LLM_MAX_TOKENS_PER_RUN > 0 ? e.LLM_MAX_TOKENS_PER_RUN : undefined,
+    llmPricePer1k: { prompt: e.LLM_PRICE_PROMPT_PER_1K, completion: e.LLM_PRICE_COMPLETION_PER_1K },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      auth: { mode: e.API_AUTH, reads: e.API_AUTH_READS },
+      rateLimit: { limit: e.API_RATE_LIMIT, windowMs: e.API_RATE_WINDOW_S * 1000 },
+      corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      shutdownTimeoutMs: e.API_SHUTDOWN_TIMEOUT_MS,
+    },
     logLevel: e.LOG_LEVEL,
-    embed: { batchSize: e.EMBED_BATCH_SIZE },
-    collect: { fetchTimeoutMs: e.FETCH_TIMEOUT_MS, maxBytes: e.FETCH_MAX_BYTES },
+    embed: {
+      batchSize: e.EMBED_BATCH_SIZE,
+      provider: e.EMBEDDING_PROVIDER,
+      threads: e.EMBED_THREADS ?? os.availableParallelism(),
+      openai:
+        e.EMBEDDING_PROVIDER === 'openai' && e.EMBEDDING_BASE_URL && e.EMBEDDING_MODEL
+          ? { baseUrl: e.EMBEDDING_BASE_URL, model: e.EMBEDDING_MODEL, apiKey: e.EMBEDDING_API_KEY, dimensions: e.EMBEDDING_DIMENSIONS }
+          : undefined,
+    },
+    collect: {
+      fetchTimeoutMs: e.FETCH_TIMEOUT_MS,
+      maxBytes: e.FETCH_MAX_BYTES,
+      userAgent: e.COLLECT_USER_AGENT,
+      maxRedirects: e.COLLECT_MAX_REDIRECTS,
+      maxRetryAfterMs: e.COLLECT_MAX_RETRY_AFTER_S * 1000,
+      hostRate: e.COLLECT_HOST_RATE,
+      hostRates: Object.fromEntries(Object.entries(e.COLLECT_HOST_RATES).map(([host, rate]) => [host.toLowerCase(), Number(rate)])),
+      baseUrls: e.COLLECT_BASE_URLS,
+      githubToken: e.GITHUB_TOKEN,
+    },
     workerMetrics: e.WORKER_METRICS_PORT ? { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT } : undefined,
+    schedules: { defaultSources: e.DEFAULT_PROFILE_SOURCES.split(/[\s,]+/).filter(Boolean) },
     concurrency: {
       collect: e.COLLECT_CONCURRENCY,
       embed: e.EMBED_CONCURRENCY,

@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
 import { startApi } from '../api/server';
-import { loadConfig } from '../config/config';
+import { loadConfig, type Config } from '../config/config';
 import { databaseUrl } from '../config/database-url';
 import { openDatabase } from '../db/data-source';
+import { AppError } from '../services/errors';
+import { ensureDefaultProfile } from '../services/schedules';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded';
 import { workerChildren } from '../workers/all';
 import { supervise, type ChildSpec } from './supervisor';
@@ -25,6 +28,31 @@ function reachable(address: string): Promise<boolean> {
       resolve(false);
     });
   });
+}
+
+/** First start: a `default` collection profile (Temporal Schedule) unless one exists; never fatal. */
+async function ensureDefaultSchedule(config: Config, say: (line: string) => void): Promise<void> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address: config.temporal.address });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    // A dev server that has just opened its port may still be registering the namespace.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await ensureDefaultProfile(client, config.schedules.defaultSources);
+        if (outcome === 'created') say('created the `default` profile (schedule) from DEFAULT_PROFILE_SOURCES, every 1h');
+        if (outcome === 'created-paused') say('created the `default` profile PAUSED: set DEFAULT_PROFILE_SOURCES or `trendflow schedules update default --source …`, then unpause');
+        return;
+      } catch (err) {
+        if (attempt >= 10 || err instanceof AppError) throw err; // AppError: bad DEFAULT_PROFILE_SOURCES, not transient
+        await sleep(1000);
+      }
+    }
+  } catch (err) {
+    say(`could not ensure the default profile: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await connection?.close();
+  }
 }
 
 /**
@@ -71,6 +99,7 @@ async function run(): Promise<void> {
   }
   const workers = supervise(workerChildren(), () => undefined);
   const api = await startApi(config);
+  await ensureDefaultSchedule(config, say);
 
   say(`API          ${api.url}/api/v1  (health: ${api.url}/ready)`);
   say(`Temporal UI  ${config.temporal.uiUrl}`);

@@ -2,7 +2,8 @@ import { createLanceDbStore } from './lancedb-store';
 import { createQdrantStore } from './qdrant-store';
 import type { VectorStore } from './vector-store';
 
-export type { VectorHit, VectorRecord, VectorSearchFilter, VectorStore } from './vector-store';
+export type { VectorHit, VectorPage, VectorRecord, VectorSearchFilter, VectorStore } from './vector-store';
+export { findNearDuplicates, type DuplicateCandidate, type NearDuplicate, type NearDuplicateOptions } from './near-duplicates';
 export { VectorDimensionError, VectorStoreError } from './errors';
 
 /** The `vectors` group of the app config. */

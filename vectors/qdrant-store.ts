@@ -1,13 +1,20 @@
-import { createHash } from 'node:crypto';
 import type { QdrantClient, QdrantClientParams, Schemas } from '@qdrant/js-client-rest' with { 'resolution-mode': 'import' };
 import { errorMessage, VectorDimensionError, VectorStoreError } from './errors';
+import { qdrantPointId } from './qdrant-ids';
 import type { VectorHit, VectorRecord, VectorSearchFilter, VectorStore } from './vector-store';
+
+/** Payload fields we filter on, each with its index type; `published_at` also serves range filters. */
+const PAYLOAD_INDEXES = [
+  ['source', 'keyword'],
+  ['language', 'keyword'],
+  ['published_at', 'integer'],
+  ['trend_id', 'integer'],
+] as const;
+
+export { qdrantPointId, uuidV5 } from './qdrant-ids';
 
 const STORE = 'qdrant';
 const BATCH = 256;
-/** Namespace of our point ids. Never change it: every stored point id is derived from it. */
-const POINT_ID_NAMESPACE = '7320d190-ade4-4056-910d-949f6dafc0a2';
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // The package's typings are marked ESM, so a static import fails to compile in this CommonJS build, yet the
 // package ships a CommonJS build under its "require" condition; load that and check the one export we use.
@@ -26,25 +33,12 @@ export interface QdrantStoreOptions {
   apiKey?: string;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
-}
-
-/** RFC 4122 version-5 (SHA-1, name-based) UUID of `name` within `namespace`. */
-export function uuidV5(name: string, namespace: string): string {
-  if (!UUID_PATTERN.test(namespace)) throw new TypeError(`namespace is not a UUID: ${namespace}`);
-  const bytes = createHash('sha1')
-    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
-    .update(name, 'utf8')
-    .digest()
-    .subarray(0, 16);
-  bytes.writeUInt8((bytes.readUInt8(6) & 0x0f) | 0x50, 6); // version 5
-  bytes.writeUInt8((bytes.readUInt8(8) & 0x3f) | 0x80, 8); // RFC 4122 variant
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** Qdrant point id for an item id; Qdrant only accepts unsigned ints or UUIDs, and re-upserts must hit the same point. */
-export function qdrantPointId(itemId: string): string {
-  return uuidV5(itemId, POINT_ID_NAMESPACE);
+  /**
+   * HNSW graph settings for new collections. Qdrant's defaults (m 16, ef_construct 100) suit our 512-d sentence
+   * vectors; `payload_m` builds extra links per indexed payload value so filtered searches (one source, a time
+   * range) stay on the graph instead of falling back to a scan.
+   */
+  hnsw?: { m?: number; efConstruct?: number; payloadM?: number };
 }
 
 /** Collection name for a model: `use-lite-512` → `items_use_lite_512` (same scheme as the LanceDB tables). */
@@ -58,6 +52,7 @@ export function createQdrantStore(options: QdrantStoreOptions): VectorStore {
   const timeoutMs = options.timeoutMs ?? 30_000;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new TypeError(`timeoutMs must be a positive integer`);
   const Client = loadQdrantClient(qdrantModule);
+  const hnsw = options.hnsw ?? {};
   const client = new Client({
     url: options.url,
     apiKey: options.apiKey,
@@ -89,7 +84,10 @@ export function createQdrantStore(options: QdrantStoreOptions): VectorStore {
   async function create(name: string, dims: number): Promise<number> {
     if (!(await client.collectionExists(name)).exists) {
       try {
-        await client.createCollection(name, { vectors: { size: dims, distance: 'Cosine' } });
+        await client.createCollection(name, {
+          vectors: { size: dims, distance: 'Cosine' },
+          hnsw_config: { m: hnsw.m ?? 16, ef_construct: hnsw.efConstruct ?? 100, payload_m: hnsw.payloadM ?? 16 },
+        });
       } catch (error) {
         // Another worker won the race between our check and create; its collection is just as good.
         if (!(await client.collectionExists(name)).exists) throw error;
@@ -97,11 +95,8 @@ export function createQdrantStore(options: QdrantStoreOptions): VectorStore {
     }
     // Checked rather than created blindly, so a collection whose creator died before indexing gets its indexes.
     const info = await describe(name);
-    if (!info.indexed.has('source')) {
-      await client.createPayloadIndex(name, { field_name: 'source', field_schema: 'keyword', wait: true });
-    }
-    if (!info.indexed.has('published_at')) {
-      await client.createPayloadIndex(name, { field_name: 'published_at', field_schema: 'integer', wait: true });
+    for (const [field, schema] of PAYLOAD_INDEXES) {
+      if (!info.indexed.has(field)) await client.createPayloadIndex(name, { field_name: field, field_schema: schema, wait: true });
     }
     return info.dims;
   }
@@ -131,8 +126,9 @@ export function createQdrantStore(options: QdrantStoreOptions): VectorStore {
         id: qdrantPointId(r.id),
         vector: Array.from(r.vector),
         // Rounded because the integer payload index skips non-integer values.
-        payload: { item_id: r.id, source: r.source, published_at: Math.round(r.publishedAt) },
+        payload: toPayload(r),
       }));
+      // wait: true, so a search right after the upsert (the next pipeline stage, a test) sees the points.
       for (let i = 0; i < points.length; i += BATCH) {
         await wrap('upsert', () => client.upsert(name, { wait: true, points: points.slice(i, i + BATCH) }));
       }
@@ -149,6 +145,34 @@ export function createQdrantStore(options: QdrantStoreOptions): VectorStore {
         client.query(name, { query: Array.from(vector), limit, filter: qdrantFilter, with_payload: ['item_id'] }),
       );
       return points.map(toHit);
+    },
+
+    async scroll(modelId, { limit, after }) {
+      const name = qdrantCollectionName(modelId);
+      if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`limit must be an integer >= 1, got ${limit}`);
+      if ((await wrap('scroll', () => existingDims(name))) === undefined) return { records: [] };
+      const page = await wrap('scroll', () =>
+        client.scroll(name, { limit, offset: after, with_payload: true, with_vector: true }),
+      );
+      const next = page.next_page_offset;
+      const records = page.points.map(toRecord);
+      return next === undefined || next === null ? { records } : { records, next: String(next) };
+    },
+
+    async drop(modelId) {
+      const name = qdrantCollectionName(modelId);
+      collections.delete(name);
+      if ((await wrap('drop', () => client.collectionExists(name))).exists) {
+        await wrap('drop', () => client.deleteCollection(name));
+      }
+    },
+
+    /** Asks the server for a snapshot of the model's collection; resolves to the snapshot's name once written. */
+    async snapshot(modelId) {
+      const name = qdrantCollectionName(modelId);
+      const created = await wrap('snapshot', () => client.createSnapshot(name, { wait: true }));
+      if (!created) throw new VectorStoreError(STORE, 'snapshot', `no snapshot description returned for ${name}`);
+      return created.name;
     },
 
     async delete(modelId, ids) {
@@ -184,6 +208,9 @@ function latestPerId(records: VectorRecord[]): VectorRecord[] {
 
 function validateRecord(modelId: string, r: VectorRecord, dims: number): void {
   if (r.id === '') throw new TypeError('record id must be non-empty');
+  if (r.trendId !== undefined && r.trendId !== null && !Number.isInteger(r.trendId)) {
+    throw new TypeError(`record ${r.id}: trendId must be an integer`);
+  }
   if (!Number.isFinite(r.publishedAt)) throw new TypeError(`record ${r.id}: publishedAt must be finite`);
   if (dims === 0) throw new TypeError(`record ${r.id}: vector is empty`);
   if (r.vector.length !== dims) throw new VectorDimensionError(STORE, 'upsert', modelId, dims, r.vector.length);
@@ -197,12 +224,46 @@ function toFilter(filter: VectorSearchFilter | undefined): Schemas['Filter'] | u
   if (filter?.fromMs !== undefined) range.gte = finite('fromMs', filter.fromMs);
   if (filter?.toMs !== undefined) range.lte = finite('toMs', filter.toMs);
   if (range.gte !== undefined || range.lte !== undefined) must.push({ key: 'published_at', range });
+  if (filter?.language !== undefined) must.push({ key: 'language', match: { value: filter.language } });
+  if (filter?.trendId !== undefined) {
+    if (!Number.isInteger(filter.trendId)) throw new TypeError(`filter.trendId must be an integer, got ${filter.trendId}`);
+    must.push({ key: 'trend_id', match: { value: filter.trendId } });
+  }
   return must.length > 0 ? { must } : undefined;
 }
 
 function finite(name: string, value: number): number {
   if (!Number.isFinite(value)) throw new TypeError(`filter.${name} must be a finite number, got ${value}`);
   return value;
+}
+
+/** Optional fields are left out rather than stored as null, so the payload indexes skip them. */
+function toPayload(r: VectorRecord): Record<string, unknown> {
+  // Rounded because the integer payload index skips non-integer values.
+  const payload: Record<string, unknown> = { item_id: r.id, source: r.source, published_at: Math.round(r.publishedAt) };
+  if (r.language) payload.language = r.language;
+  if (r.trendId !== undefined && r.trendId !== null) payload.trend_id = r.trendId;
+  return payload;
+}
+
+function toRecord(point: Schemas['Record']): VectorRecord {
+  const p = point.payload ?? {};
+  const vector = point.vector;
+  if (typeof p.item_id !== 'string' || typeof p.source !== 'string' || typeof p.published_at !== 'number' || !isNumbers(vector)) {
+    throw new VectorStoreError(STORE, 'scroll', `point ${point.id} lacks item_id, source, published_at or its vector`);
+  }
+  return {
+    id: p.item_id,
+    vector: Float32Array.from(vector),
+    source: p.source,
+    publishedAt: p.published_at,
+    language: typeof p.language === 'string' ? p.language : null,
+    trendId: typeof p.trend_id === 'number' ? p.trend_id : null,
+  };
+}
+
+function isNumbers(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((x) => typeof x === 'number');
 }
 
 function toHit(point: Schemas['ScoredPoint']): VectorHit {

@@ -1,15 +1,19 @@
+import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { createCollectActivities } from '../activities/collect';
-import { createSource } from '../activities/collect/sources';
+import { createSource, sourceOptionsFromConfig } from '../activities/collect/sources';
 import { createClusterActivities } from '../activities/cluster';
 import type { Embedder } from '../activities/embed/embedder';
 import { createEmbedActivities } from '../activities/embed';
-import { createUseEmbedder } from '../activities/embed/use-embedder';
+import { createEmbedder } from '../activities/embed/create-embedder';
 import { createRunActivities } from '../activities/runs';
-import { createSummarizer } from '../activities/summarize';
+import { createSummarizer, summaryKeyOf } from '../activities/summarize';
 import { createSummarizeActivities } from '../activities/summarize/activities';
 import { createExtractiveSummarizer } from '../activities/summarize/extractive';
 import type { Config } from '../config/config';
+import type { PipelineMetrics } from '../observability/pipeline-metrics';
+import { instrumentVectorStore } from '../observability/store-metrics';
+import { instrumentSummarizer } from '../observability/summarizer-metrics';
 import { createVectorStore } from '../vectors';
 import type { VectorStore } from '../vectors/vector-store';
 import type { QueueName } from '../workflows/task-queues';
@@ -20,6 +24,9 @@ export interface WorkerDeps {
   db: DataSource;
   getEmbedder: () => Promise<Embedder>;
   getVectorStore: () => Promise<VectorStore>;
+  /** Pipeline metrics and the activity interceptor (timings, failures, logs with workflow ids); off when unset. */
+  metrics?: PipelineMetrics;
+  log?: Logger;
 }
 
 /** Memoises an async factory so concurrent first callers share one load (the model, the store). */
@@ -34,10 +41,13 @@ export function lazy<T>(factory: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export function defaultLazyDeps(config: Config): Pick<WorkerDeps, 'getEmbedder' | 'getVectorStore'> {
+export function defaultLazyDeps(config: Config, metrics?: PipelineMetrics): Pick<WorkerDeps, 'getEmbedder' | 'getVectorStore'> {
   return {
-    getEmbedder: lazy(() => createUseEmbedder({ batchSize: config.embed.batchSize })),
-    getVectorStore: lazy(() => createVectorStore(config.vectors)),
+    getEmbedder: lazy(() => createEmbedder(config.embed)), // USE, OpenAI-compatible… per EMBEDDING_PROVIDER
+    getVectorStore: lazy(async () => {
+      const store = await createVectorStore(config.vectors);
+      return metrics ? instrumentVectorStore(store, metrics.stores) : store;
+    }),
   };
 }
 
@@ -47,21 +57,24 @@ export function activitiesFor(queue: QueueName, deps: WorkerDeps): object {
   switch (queue) {
     case 'workflows':
       return createRunActivities({ db });
-    case 'collect':
-      return createCollectActivities({
-        db,
-        createSource: (spec) =>
-          createSource(spec, { fetchTimeoutMs: config.collect.fetchTimeoutMs, maxBytes: config.collect.maxBytes }),
-      });
+    case 'collect': {
+      // One polite HTTP client per worker process: its per-host limiters are shared by every source.
+      const sourceOptions = sourceOptionsFromConfig(config.collect);
+      return createCollectActivities({ db, createSource: (spec) => createSource(spec, sourceOptions), metrics: deps.metrics });
+    }
     case 'embed':
-      return createEmbedActivities({ db, getEmbedder: deps.getEmbedder, vectorStore: deps.getVectorStore });
-    case 'cluster':
-      return createClusterActivities({ db });
+      return createEmbedActivities({ db, getEmbedder: deps.getEmbedder, vectorStore: deps.getVectorStore, metrics: deps.metrics });
+    case 'cluster': {
+      // Trends whose summary was made another way (model, prompt version) are summarized again.
+      const { model, promptVersion } = summaryKeyOf(createSummarizer({ llm: config.llm }));
+      return createClusterActivities({ db, summaryKey: { model, promptVersion }, metrics: deps.metrics });
+    }
     case 'summarize':
       return createSummarizeActivities({
         db,
-        summarizer: createSummarizer({ llm: config.llm }),
+        summarizer: deps.metrics ? instrumentSummarizer(createSummarizer({ llm: config.llm }), deps.metrics) : createSummarizer({ llm: config.llm }),
         extractive: createExtractiveSummarizer(),
+        tokenBudgetPerRun: config.llmTokenBudgetPerRun,
       });
   }
 }

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config/config';
 import { databaseUrl } from '../config/database-url';
 import { createLogger } from '../config/logger';
 import { createDataSource } from '../db/data-source';
+import { activityObservability } from '../observability/activity-interceptor';
+import { installWorkerRuntime, startWorkerTelemetry } from '../observability/worker-telemetry';
 import { TASK_QUEUES, type QueueName } from '../workflows/task-queues';
 import { activitiesFor, defaultLazyDeps, type WorkerDeps } from './deps';
 
@@ -36,6 +38,7 @@ export async function createQueueWorker(
     maxConcurrentActivityTaskExecutions: concurrency,
     // Heartbeats carry cancellation: without this cap a cancelled run could wait up to a minute to stop.
     maxHeartbeatThrottleInterval: '5 seconds',
+    interceptors: deps.metrics ? { activity: [activityObservability(deps.metrics, deps.log)] } : undefined,
     ...(queue === 'workflows' ? workflowSource() : {}),
   });
 }
@@ -44,23 +47,21 @@ export async function createQueueWorker(
 export async function runWorker(queue: QueueName): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, `worker:${queue}`);
-  // Must precede the first connection: the SDK core's logs at WARN, and its metrics for Prometheus.
-  Runtime.install({
-    logger: new DefaultLogger('WARN'),
-    telemetryOptions: config.workerMetrics
-      ? { metrics: { prometheus: { bindAddress: `${config.workerMetrics.host}:${config.workerMetrics.port}` } } }
-      : undefined,
-  });
+  // Must precede the first connection: SDK logs through pino, SDK core metrics for Prometheus.
+  const { coreMetricsUrl } = await installWorkerRuntime(config, log);
   const db = createDataSource({ url: databaseUrl(config), poolSize: concurrencyFor(queue, config) + 2 });
   await db.initialize();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const deps: WorkerDeps = { config, db, ...defaultLazyDeps(config) };
+  // One /metrics on WORKER_METRICS_PORT: this worker's pipeline/store metrics plus the SDK core's.
+  const telemetry = await startWorkerTelemetry(config, db, coreMetricsUrl);
+  const deps: WorkerDeps = { config, db, ...defaultLazyDeps(config, telemetry.metrics), metrics: telemetry.metrics, log };
   const worker = await createQueueWorker(connection, config.temporal.namespace, queue, deps);
-  log.info({ taskQueue: TASK_QUEUES[queue], concurrency: concurrencyFor(queue, config) }, 'worker started');
+  log.info({ taskQueue: TASK_QUEUES[queue], concurrency: concurrencyFor(queue, config), metrics: telemetry.url }, 'worker started');
   try {
     await worker.run(); // resolves after a shutdown signal, once in-flight tasks are done
   } finally {
     await connection.close();
+    await telemetry.close();
     await db.destroy();
     const store = await deps.getVectorStore().catch(() => undefined);
     await store?.close();

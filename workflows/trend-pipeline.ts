@@ -169,6 +169,8 @@ export async function trendPipelineWorkflow(params: PipelineParams): Promise<Run
       trendsCreated: clustered.trendsCreated,
       trendsUpdated: clustered.trendsUpdated,
     });
+    if (clustered.trendsMerged) stats.cluster.trendsMerged = clustered.trendsMerged;
+    if (clustered.trendsSplit) stats.cluster.trendsSplit = clustered.trendsSplit;
 
     progress.stage = 'summarizing';
     publish();
@@ -185,6 +187,8 @@ export async function trendPipelineWorkflow(params: PipelineParams): Promise<Run
       }
       stats.summarize.done++;
       if (r.outcome === 'cached') stats.summarize.cached++;
+      if (r.tokens) stats.summarize.tokens = (stats.summarize.tokens ?? 0) + r.tokens;
+      if (r.budgetExhausted) stats.summarize.budgetFallbacks = (stats.summarize.budgetFallbacks ?? 0) + 1;
     });
 
     progress.stage = 'finalizing';

@@ -66,6 +66,10 @@ export interface ClusterWindowResult {
   trendsCreated: number;
   trendsUpdated: number;
   trendsDissolved: number;
+  /** Earlier trends absorbed into another this run (each recorded as a merge event). */
+  trendsMerged?: number;
+  /** New trends split off an earlier one this run (each recorded as a split event). */
+  trendsSplit?: number;
   /** Trends whose membership changed (or that lack a summary): the ones to summarize. */
   changedTrendIds: number[];
 }
@@ -81,6 +85,10 @@ export interface SummarizeTrendResult {
   trendId: number;
   outcome: 'summarized' | 'cached' | 'gone';
   method?: string;
+  /** LLM tokens this call spent (prompt + completion). */
+  tokens?: number;
+  /** The run's LLM token budget was spent, so this trend was summarized extractively. */
+  budgetExhausted?: boolean;
 }
 
 export type RunStage = 'starting' | 'collecting' | 'embedding' | 'clustering' | 'summarizing' | 'finalizing' | 'done';
@@ -89,8 +97,9 @@ export interface RunStats {
   sources: { total: number; done: number; failed: number };
   items: { fetched: number; new: number; duplicates: number };
   embed: { batches: number; batchesDone: number; embedded: number; cached: number };
-  cluster: { items: number; clusters: number; noise: number; trendsCreated: number; trendsUpdated: number };
-  summarize: { total: number; done: number; cached: number; fallbacks: number };
+  cluster: { items: number; clusters: number; noise: number; trendsCreated: number; trendsUpdated: number; trendsMerged?: number; trendsSplit?: number };
+  /** tokens: LLM tokens spent; budgetFallbacks: trends summarized extractively because the run's token budget was spent. */
+  summarize: { total: number; done: number; cached: number; fallbacks: number; tokens?: number; budgetFallbacks?: number };
 }
 
 /** What the `progress` query returns. */

@@ -68,12 +68,13 @@ export function cosineDistanceMatrix(vectors: readonly Float32Array[]): Distance
  * Cluster labels (0..k-1, numbered by first member index) of the average-linkage dendrogram cut
  * so that no merge above `threshold` happens: clusters are merged while their mean pairwise
  * distance is ≤ threshold. Points that merge with nothing get a label of their own.
+ * `initialGroups` (disjoint index lists) start out as clusters, as if merged below the threshold.
  *
  * The matrix is overwritten (Lance–Williams updates happen in place) so that 10k points need
  * one 200 MB buffer, not two; pass a copy if the distances are needed afterwards.
  * Deterministic: ties go to the current chain predecessor, then to the earliest active cluster.
  */
-export function averageLinkageLabels(matrix: DistanceMatrix, threshold: number): number[] {
+export function averageLinkageLabels(matrix: DistanceMatrix, threshold: number, initialGroups: readonly (readonly number[])[] = []): number[] {
   const { n, data } = matrix;
   if (data.length !== (n * (n - 1)) / 2) throw new RangeError(`condensed matrix of ${n} points needs ${(n * (n - 1)) / 2} entries, got ${data.length}`);
   const size = new Float64Array(n).fill(1);
@@ -108,6 +109,35 @@ export function averageLinkageLabels(matrix: DistanceMatrix, threshold: number):
     return r;
   };
 
+  // Groups given up front (the members of trends from earlier runs) are merged first, whatever their
+  // distances: they are one cluster already. Average linkage then goes on from that partition, so a
+  // new point joins a group when its mean distance to the group's members is within the threshold.
+  const merge = (a: number, into: number): void => {
+    const sa = size[a] as number;
+    const sp = size[into] as number;
+    const wa = sa / (sa + sp);
+    const wp = sp / (sa + sp);
+    for (let p = 0; p < activeCount; p++) {
+      const c = activeList[p] as number;
+      if (c === a || c === into) continue;
+      const ip = condensedIndex(n, into, c);
+      data[ip] = wa * (data[condensedIndex(n, a, c)] as number) + wp * (data[ip] as number);
+    }
+    size[into] = sa + sp;
+    deactivate(a);
+    parent[find(a)] = find(into);
+  };
+  const grouped = new Uint8Array(n);
+  for (const group of initialGroups) {
+    const head = group[0];
+    if (head === undefined) continue;
+    for (const m of group) {
+      if (!(m >= 0 && m < n) || grouped[m]) throw new RangeError(`initial groups must be disjoint indexes below ${n}; bad ${m}`);
+      grouped[m] = 1;
+      if (m !== head) merge(m, head);
+    }
+  }
+
   const chain = new Int32Array(n);
   let chainLength = 0;
   while (activeCount > 1) {
@@ -141,19 +171,7 @@ export function averageLinkageLabels(matrix: DistanceMatrix, threshold: number):
       continue;
     }
     // Reciprocal nearest neighbours: merge `a` into `prev`, updating prev's row by Lance–Williams.
-    const sa = size[a] as number;
-    const sp = size[prev] as number;
-    const wa = sa / (sa + sp);
-    const wp = sp / (sa + sp);
-    for (let p = 0; p < activeCount; p++) {
-      const c = activeList[p] as number;
-      if (c === a || c === prev) continue;
-      const ip = condensedIndex(n, prev, c);
-      data[ip] = wa * (data[condensedIndex(n, a, c)] as number) + wp * (data[ip] as number);
-    }
-    size[prev] = sa + sp;
-    deactivate(a);
-    parent[find(a)] = find(prev);
+    merge(a, prev);
     chainLength -= 2;
   }
 

@@ -2,13 +2,15 @@
  * The clustering stage's pure logic: one window of embedded items in, labelled clusters with
  * keywords and representatives out. No I/O, no randomness: the same input gives the same result.
  *
- * Pipeline: blended cosine distance (sentence embedding and TF-IDF of the text, half each) →
- * average-linkage agglomerative cut at a distance threshold → small clusters become noise →
- * noise points close enough to a cluster centroid rejoin it → renumber largest first →
- * c-TF-IDF keywords, representatives and cohesion.
+ * Pipeline: blended cosine distance (sentence embedding and TF-IDF of the text, half each, plus a
+ * small penalty for items far apart in time) → average-linkage agglomerative cut at a distance
+ * threshold, starting from the trends of earlier runs (`seeds`) as ready-made clusters → small new
+ * clusters become noise → seeded clusters whose members no longer hold together split → noise
+ * points close enough to a cluster centroid rejoin it → renumber largest first → c-TF-IDF
+ * keywords, representatives and cohesion.
  */
 import { averageLinkageLabels, condensedIndex, cosineDistanceMatrix, dot, type DistanceMatrix } from './agglomerative';
-import { classTfIdf, forEachLexicalPair, tfidfVectors, tokenize } from './keywords';
+import { classTfIdf, forEachLexicalPair, tfidfVectors, tokenize, type SparseVector } from './keywords';
 import type { ClusterInput, ClusterOptions, ClusterResult, KeywordScore } from './types';
 import { NOISE_LABEL } from './metrics';
 
@@ -29,6 +31,12 @@ export const DEFAULT_CLUSTER_OPTIONS: Required<ClusterOptions> = {
   // The 5% quantile rather than the minimum, so one odd member does not open a cluster to everything.
   reassignQuantile: 0.05,
   keywordBigrams: false,
+  splitSeeded: true,
+  // Headlines a day or more apart need 0.1 more similarity to count as one story: news comes in
+  // bursts. Measured on the dev split (bench/cluster-quality.ts, "time proximity"): NMI 0.899 → 0.912,
+  // ARI 0.829 → 0.855 at the same threshold, and better on every half of the data too.
+  timeWeight: 0.1,
+  timeScaleMs: 24 * 3_600_000,
 };
 
 function compileOptions(options: Partial<ClusterOptions>): Required<ClusterOptions> {
@@ -44,6 +52,8 @@ function compileOptions(options: Partial<ClusterOptions>): Required<ClusterOptio
   check(o.distanceThreshold >= 0 && o.distanceThreshold <= 2, `distanceThreshold ${o.distanceThreshold} must be in [0, 2]`);
   check(o.lexicalWeight >= 0 && o.lexicalWeight <= 1, `lexicalWeight ${o.lexicalWeight} must be in [0, 1]`);
   check(o.reassignQuantile <= 1 && !Number.isNaN(o.reassignQuantile), `reassignQuantile ${o.reassignQuantile} must be ≤ 1`);
+  check(o.timeWeight >= 0 && o.timeWeight <= 1, `timeWeight ${o.timeWeight} must be in [0, 1]`);
+  check(o.timeScaleMs > 0, `timeScaleMs ${o.timeScaleMs} must be positive`);
   return o;
 }
 
@@ -51,26 +61,95 @@ function validateInput(input: ClusterInput): void {
   if (input.vectors.length !== input.texts.length) {
     throw new TypeError(`ClusterInput has ${input.vectors.length} vectors but ${input.texts.length} texts`);
   }
+  if (input.times !== undefined && (input.times.length !== input.vectors.length || !input.times.every(Number.isFinite))) {
+    throw new TypeError(`ClusterInput needs one finite time per vector (${input.vectors.length}), got ${input.times.length}`);
+  }
+  if (input.seeds !== undefined && input.seeds.length !== input.vectors.length) {
+    throw new TypeError(`ClusterInput has ${input.vectors.length} vectors but ${input.seeds.length} seeds`);
+  }
   const dim = input.vectors[0]?.length ?? 0;
   input.vectors.forEach((v, i) => {
     if (v.length !== dim) throw new TypeError(`vector ${i} has ${v.length} dimensions, expected ${dim}`);
   });
 }
 
-/** Blended cosine distance (1 − [(1−w)·embedding cosine + w·TF-IDF cosine]) as a condensed matrix. */
-function blendedDistances(vectors: readonly Float32Array[], tokens: readonly string[][], lexicalWeight: number): DistanceMatrix {
-  const matrix = cosineDistanceMatrix(vectors);
-  const w = lexicalWeight;
-  if (w === 0) return matrix;
+/** What the distance between two items is made of, besides their embeddings. */
+interface DistanceSignals {
+  lexical: readonly SparseVector[];
+  /** Item times in ms, or undefined when the input has none. */
+  times: readonly number[] | undefined;
+}
+
+/**
+ * Blended cosine distance (1 − [(1−w)·embedding cosine + w·TF-IDF cosine]) plus the time gap
+ * penalty (timeWeight · min(1, |Δt| / timeScaleMs)) as a condensed matrix over `subset` (all points
+ * when omitted). TF-IDF vectors come from the whole window, so a sub-matrix holds exactly the
+ * distances of the full one.
+ */
+function blendedDistances(
+  vectors: readonly Float32Array[],
+  signals: DistanceSignals,
+  o: Required<ClusterOptions>,
+  subset?: readonly number[],
+): DistanceMatrix {
+  const pick = <T>(xs: readonly T[]): T[] => (subset ? subset.map((i) => xs[i] as T) : xs.slice());
+  const matrix = cosineDistanceMatrix(pick(vectors));
   const { n, data } = matrix;
-  // First as if no pair shared a word (lexical cosine 0), then credit the pairs that do; the
-  // inverted index visits only those, so the lexical part costs far less than n².
-  for (let k = 0; k < data.length; k++) data[k] = (1 - w) * (data[k] as number) + w;
-  forEachLexicalPair(tfidfVectors(tokens), (i, j, cosine) => {
-    const k = condensedIndex(n, i, j);
-    data[k] = (data[k] as number) - w * cosine;
-  });
+  const w = o.lexicalWeight;
+  if (w > 0) {
+    // First as if no pair shared a word (lexical cosine 0), then credit the pairs that do; the
+    // inverted index visits only those, so the lexical part costs far less than n².
+    for (let k = 0; k < data.length; k++) data[k] = (1 - w) * (data[k] as number) + w;
+    forEachLexicalPair(pick(signals.lexical), (i, j, cosine) => {
+      const k = condensedIndex(n, i, j);
+      data[k] = (data[k] as number) - w * cosine;
+    });
+  }
+  if (signals.times && o.timeWeight > 0) {
+    const times = pick(signals.times);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const ti = times[i] as number;
+      for (let j = i + 1; j < n; j++, k++) {
+        data[k] = (data[k] as number) + o.timeWeight * Math.min(1, Math.abs(ti - (times[j] as number)) / o.timeScaleMs);
+      }
+    }
+  }
   return matrix;
+}
+
+/** Index lists of the items that share a seed, in order of first appearance. */
+function seedGroups(seeds: ClusterInput['seeds']): number[][] {
+  const byKey = new Map<number, number[]>();
+  seeds?.forEach((key, i) => {
+    if (key === null || key === undefined) return;
+    let g = byKey.get(key);
+    if (g === undefined) byKey.set(key, (g = []));
+    g.push(i);
+  });
+  return [...byKey.values()];
+}
+
+/**
+ * Splits a cluster that holds earlier trends when its own members, clustered alone at the same
+ * threshold, fall into two or more groups of at least `minSize`: seeding keeps old members
+ * together unconditionally, so this is where a story that has since diverged comes apart.
+ * Parts below `minSize` stay with the largest part. Returns the parts, largest first.
+ */
+function splitParts(
+  members: readonly number[],
+  vectors: readonly Float32Array[],
+  signals: DistanceSignals,
+  o: Required<ClusterOptions>,
+): number[][] {
+  if (members.length < 2 * o.minClusterSize) return [members.slice()];
+  const local = averageLinkageLabels(blendedDistances(vectors, signals, o, members), o.distanceThreshold);
+  const parts = groupsLargestFirst(local).map((g) => g.map((k) => members[k] as number));
+  const big = parts.filter((g) => g.length >= o.minClusterSize);
+  if (big.length < 2) return [members.slice()];
+  const rest = parts.filter((g) => g.length < o.minClusterSize).flat();
+  (big[0] as number[]).push(...rest);
+  return big;
 }
 
 /** Normalised mean vector of the members (zero vector if they cancel out). */
@@ -144,10 +223,29 @@ export function clusterEmbeddings(input: ClusterInput, options: Partial<ClusterO
   const n = vectors.length;
   const tokens = texts.map((t) => tokenize(t));
 
-  let labels = n === 0 ? [] : n === 1 ? [0] : averageLinkageLabels(blendedDistances(vectors, tokens, o.lexicalWeight), o.distanceThreshold);
+  const signals: DistanceSignals = { lexical: o.lexicalWeight > 0 ? tfidfVectors(tokens) : [], times: input.times };
+  const seeded = seedGroups(input.seeds);
+  let labels =
+    n === 0 ? [] : n === 1 ? [0] : averageLinkageLabels(blendedDistances(vectors, signals, o), o.distanceThreshold, seeded);
+  // A cluster holding an earlier trend is kept whatever its size: the trend exists already.
   const sizes = new Map<number, number>();
-  for (const l of labels) sizes.set(l, (sizes.get(l) ?? 0) + 1);
-  labels = labels.map((l) => ((sizes.get(l) as number) >= o.minClusterSize ? l : NOISE_LABEL));
+  const hasSeed = new Set<number>();
+  labels.forEach((l, i) => {
+    sizes.set(l, (sizes.get(l) ?? 0) + 1);
+    const seed = input.seeds?.[i];
+    if (seed !== null && seed !== undefined) hasSeed.add(l);
+  });
+  labels = labels.map((l) => ((sizes.get(l) as number) >= o.minClusterSize || hasSeed.has(l) ? l : NOISE_LABEL));
+  if (o.splitSeeded && seeded.length > 0) {
+    let nextLabel = n;
+    for (const g of groupsLargestFirst(labels)) {
+      if (!hasSeed.has(labels[g[0] as number] as number)) continue;
+      for (const part of splitParts(g, vectors, signals, o).slice(1)) {
+        const label = nextLabel++;
+        for (const m of part) labels[m] = label;
+      }
+    }
+  }
   if (o.reassignQuantile >= 0) reassignNoise(vectors, labels, o.reassignQuantile);
 
   // Renumber 0..k-1, largest first.

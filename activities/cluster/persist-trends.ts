@@ -1,71 +1,89 @@
 import type { EntityManager } from 'typeorm';
+import type { TrendEventKind } from '../../db/entities/trend-event';
+import { planIdentity } from './identity';
+import { refreshLifecycles } from './refresh-lifecycles';
 import type { ClusterResult } from './types';
 
 export interface WindowItem {
   id: string;
   /** Cosine similarity to its cluster's centroid (0 for noise). */
   similarity: number;
+  /** The active trend the item belonged to before this run, null for none. */
+  trendId: number | null;
 }
 
 export interface PersistOutcome {
   trendsCreated: number;
   trendsUpdated: number;
   trendsDissolved: number;
+  trendsMerged: number;
+  trendsSplit: number;
   changedTrendIds: number[];
 }
 
+/** What a stored summary was made with; a trend whose summary differs in any part is summarized again. */
+export interface SummaryKey {
+  model: string;
+  promptVersion: string;
+}
+
+/** Serialises every writer of trends: concurrent runs would otherwise race for the same trends. */
+export async function lockTrends(tx: EntityManager): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('trendflow:persist-clusters'))`);
+}
+
 /**
- * Writes one clustering of a window as trends that keep their identity: a cluster takes over the
- * existing trend holding most of its items (when that overlap is at least half of either side), and
- * only a cluster with no such trend becomes a new trend. Runs inside the caller's transaction.
+ * Writes one clustering of a window as trends that keep their identity (rules in identity.ts): a
+ * cluster continues the earlier trend it holds most of, absorbs other trends it is heir to (a merge
+ * event; their members outside the window move too), or becomes a new trend (a create or split
+ * event). Runs inside the caller's transaction, which must hold `lockTrends`.
  */
 export async function persistClusters(
   tx: EntityManager,
   runId: string,
   items: WindowItem[],
   result: ClusterResult,
+  asOfMs: number | null,
+  summaryKey?: SummaryKey,
 ): Promise<PersistOutcome> {
-  // One clustering writes trends at a time: concurrent runs would otherwise race for the same trends.
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('trendflow:persist-clusters'))`);
   const ids = items.map((i) => i.id);
-  const current: Array<{ item_id: string; trend_id: number; size: number }> = await tx.query(
-    `SELECT m.item_id, m.trend_id, t.size FROM trend_members m JOIN trends t ON t.id = m.trend_id
-     WHERE m.item_id = ANY($1::bigint[])`,
-    [ids],
+  const plan = planIdentity(
+    items.map((i) => i.trendId),
+    result.labels,
   );
-  const trendOf = new Map(current.map((r) => [r.item_id, r.trend_id]));
-  const trendSize = new Map(current.map((r) => [r.trend_id, r.size]));
-  const previousTrends = new Set(trendSize.keys());
-
-  const claimed = new Set<number>();
+  const events: Array<{ kind: TrendEventKind; trendId: number; other: number | null; items: number }> = [];
   const trendForLabel = new Map<number, number>();
+  const touched = new Set<number>(items.flatMap((i) => (i.trendId === null ? [] : [i.trendId])));
   let created = 0;
-  for (const c of result.clusters) {
-    const overlap = new Map<number, number>();
-    for (const m of c.members) {
-      const t = trendOf.get(items[m]?.id ?? '');
-      if (t !== undefined && !claimed.has(t)) overlap.set(t, (overlap.get(t) ?? 0) + 1);
-    }
-    let best: number | undefined;
-    let bestOverlap = 0;
-    for (const [t, n] of overlap) if (n > bestOverlap || (n === bestOverlap && best !== undefined && t < best)) [best, bestOverlap] = [t, n];
-    const keeps = best !== undefined && (bestOverlap * 2 >= c.members.length || bestOverlap * 2 >= (trendSize.get(best) ?? Infinity));
-    let trendId: number;
-    if (keeps && best !== undefined) {
-      trendId = best;
-    } else {
-      const [row] = await tx.query(
-        `INSERT INTO trends (created_run_id, updated_run_id) VALUES ($1, $1) RETURNING id`,
-        [runId],
-      );
+  let split = 0;
+  for (const identity of plan.clusters) {
+    const c = result.clusters[identity.label];
+    if (c === undefined || c.label !== identity.label) throw new Error(`cluster ${identity.label} missing from the result`);
+    let trendId = identity.continues;
+    if (trendId === null) {
+      const [row] = await tx.query(`INSERT INTO trends (created_run_id, updated_run_id) VALUES ($1, $1) RETURNING id`, [runId]);
       trendId = (row as { id: number }).id;
       created++;
+      if (identity.splitFrom !== null) split++;
+      events.push({ kind: identity.splitFrom === null ? 'create' : 'split', trendId, other: identity.splitFrom, items: c.members.length });
     }
-    claimed.add(trendId);
+    touched.add(trendId);
     trendForLabel.set(c.label, trendId);
+    for (const absorbed of identity.absorbs) {
+      const count = updatedRows(await tx.query(`UPDATE trend_members SET trend_id = $2 WHERE trend_id = $1 RETURNING item_id`, [absorbed, trendId])).length;
+      await tx.query(
+        `UPDATE trends SET status = 'dissolved', merged_into_id = $2, updated_run_id = $3, updated_at = now() WHERE id = $1`,
+        [absorbed, trendId, runId],
+      );
+      // Trends merged into the absorbed one earlier now point at the survivor: one hop always resolves.
+      await tx.query(`UPDATE trends SET merged_into_id = $2 WHERE merged_into_id = $1`, [absorbed, trendId]);
+      events.push({ kind: 'merge', trendId, other: absorbed, items: count });
+    }
     const representativeIds = c.representatives.map((r) => items[r]?.id).filter((x): x is string => !!x);
+    // The label is the summary's title once there is one; keywords only stand in until then.
     await tx.query(
-      `UPDATE trends SET keywords = $2, representative_ids = $3, cohesion = $4, label = $5, status = 'active',
+      `UPDATE trends t SET keywords = $2, representative_ids = $3, cohesion = $4, status = 'active', merged_into_id = NULL,
+              label = CASE WHEN EXISTS (SELECT 1 FROM summaries s WHERE s.trend_id = t.id) THEN t.label ELSE $5 END,
               updated_run_id = $6, updated_at = now() WHERE id = $1`,
       [trendId, JSON.stringify(c.keywords), JSON.stringify(representativeIds), c.cohesion,
         c.keywords.slice(0, 3).map((k) => k.term).join(' · '), runId],
@@ -74,37 +92,79 @@ export async function persistClusters(
 
   // Re-home every window item: its new trend, or none if it is noise now.
   await tx.query(`DELETE FROM trend_members WHERE item_id = ANY($1::bigint[])`, [ids]);
-  const memberIds: string[] = [];
-  const memberTrends: number[] = [];
-  const memberSims: number[] = [];
-  const assignTrend: Array<number | null> = [];
-  items.forEach((item, idx) => {
+  const members = { ids: [] as string[], trends: [] as number[], sims: [] as number[] };
+  const assignTrend: Array<number | null> = items.map((item, idx) => {
     const label = result.labels[idx] ?? -1;
     const trendId = label >= 0 ? trendForLabel.get(label) : undefined;
-    assignTrend.push(trendId ?? null);
-    if (trendId === undefined) return;
-    memberIds.push(item.id);
-    memberTrends.push(trendId);
-    memberSims.push(item.similarity);
+    if (trendId === undefined) return null;
+    members.ids.push(item.id);
+    members.trends.push(trendId);
+    members.sims.push(item.similarity);
+    return trendId;
   });
   await tx.query(
     `INSERT INTO trend_members (item_id, trend_id, similarity, run_id)
      SELECT i, t, s, $4 FROM unnest($1::bigint[], $2::int[], $3::real[]) AS u(i, t, s)`,
-    [memberIds, memberTrends, memberSims, runId],
+    [members.ids, members.trends, members.sims, runId],
   );
+  await writeSnapshot(tx, runId, ids, assignTrend);
+
+  // Trends left with no member at all (not merged: those moved theirs) dissolve, recorded as such.
+  const merged = new Set(events.filter((e) => e.kind === 'merge').map((e) => e.other));
+  await refreshDerivedColumns(tx, [...touched]);
+  const emptied = updatedRows<{ id: number }>(
+    await tx.query(
+      `UPDATE trends SET status = 'dissolved', updated_run_id = $2 WHERE id = ANY($1::int[]) AND size = 0 AND status = 'active' RETURNING id`,
+      [[...touched].filter((t) => !merged.has(t)), runId],
+    ),
+  );
+  for (const { id } of emptied) events.push({ kind: 'dissolve', trendId: id, other: null, items: 0 });
+  await recordEvents(tx, runId, events);
+  if (asOfMs !== null) await refreshLifecycles(tx, [...touched], asOfMs);
+
+  return {
+    trendsCreated: created,
+    trendsUpdated: plan.clusters.length - created,
+    trendsDissolved: emptied.length + merged.size,
+    trendsMerged: merged.size,
+    trendsSplit: split,
+    changedTrendIds: await staleTrendIds(tx, [...touched], summaryKey),
+  };
+}
+
+/** The rows of an UPDATE … RETURNING: TypeORM's postgres driver answers `[rows, affectedCount]` for updates. */
+function updatedRows<T>(result: unknown): T[] {
+  return Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as T[]) : [];
+}
+
+/** This run's own record of who was clustered where (trend null = noise); `trendflow eval` scores it. */
+export async function writeSnapshot(tx: EntityManager, runId: string, itemIds: string[], trendIds: Array<number | null>): Promise<void> {
   await tx.query(`DELETE FROM cluster_assignments WHERE run_id = $1`, [runId]);
   await tx.query(
-    `INSERT INTO cluster_assignments (run_id, item_id, trend_id)
-     SELECT $1, i, t FROM unnest($2::bigint[], $3::int[]) AS u(i, t)`,
-    [runId, ids, assignTrend],
+    `INSERT INTO cluster_assignments (run_id, item_id, trend_id) SELECT $1, i, t FROM unnest($2::bigint[], $3::int[]) AS u(i, t)`,
+    [runId, itemIds, trendIds],
   );
+}
 
-  // Refresh the derived columns of every trend this run touched, and find the ones whose summary is stale.
-  const touched = [...new Set([...claimed, ...previousTrends])];
+async function recordEvents(
+  tx: EntityManager,
+  runId: string,
+  events: Array<{ kind: TrendEventKind; trendId: number; other: number | null; items: number }>,
+): Promise<void> {
+  if (events.length === 0) return;
+  await tx.query(`DELETE FROM trend_events WHERE run_id = $1`, [runId]); // a retried activity rewrites its own events
+  await tx.query(
+    `INSERT INTO trend_events (run_id, kind, trend_id, other_trend_id, items)
+     SELECT $1, k, t, o, n FROM unnest($2::text[], $3::int[], $4::int[], $5::int[]) AS u(k, t, o, n)`,
+    [runId, events.map((e) => e.kind), events.map((e) => e.trendId), events.map((e) => e.other), events.map((e) => e.items)],
+  );
+}
+
+/** Size, source count, first/last seen and membership hash, recomputed from the members. */
+async function refreshDerivedColumns(tx: EntityManager, trendIds: number[]): Promise<void> {
   await tx.query(
     `UPDATE trends t SET size = coalesce(a.size, 0), source_count = coalesce(a.sources, 0),
-            first_seen = a.first_seen, last_seen = a.last_seen, membership_hash = a.hash,
-            status = CASE WHEN a.size IS NULL THEN 'dissolved' ELSE 'active' END
+            first_seen = a.first_seen, last_seen = a.last_seen, membership_hash = a.hash
      FROM (SELECT id FROM unnest($1::int[]) AS id) x
      LEFT JOIN LATERAL (
        SELECT count(*)::int AS size, count(DISTINCT coalesce(i.metadata->>'publisher', i.source_id::text))::int AS sources,
@@ -115,22 +175,23 @@ export async function persistClusters(
        HAVING count(*) > 0
      ) a ON true
      WHERE t.id = x.id`,
-    [touched],
+    [trendIds],
   );
-  const after: Array<{ id: number; membership_hash: string | null; status: string; summarized: boolean }> = await tx.query(
-    `SELECT t.id, t.membership_hash, t.status, (s.membership_hash IS NOT DISTINCT FROM t.membership_hash) AS summarized
-     FROM trends t LEFT JOIN summaries s ON s.trend_id = t.id WHERE t.id = ANY($1::int[])`,
-    [touched],
+}
+
+/**
+ * Active trends among `trendIds` whose current membership has no summary made the way summaries
+ * are made now: new, changed, never summarized, or (when `key` is given) summarized by another
+ * model or prompt version.
+ */
+export async function staleTrendIds(tx: EntityManager, trendIds: number[], key?: SummaryKey): Promise<number[]> {
+  const rows: Array<{ id: number }> = await tx.query(
+    `SELECT t.id FROM trends t LEFT JOIN summaries s ON s.trend_id = t.id
+     WHERE t.id = ANY($1::int[]) AND t.status = 'active' AND t.membership_hash IS NOT NULL
+       AND (s.trend_id IS NULL OR s.membership_hash IS DISTINCT FROM t.membership_hash
+            OR ($2::text IS NOT NULL AND (s.model <> $2 OR s.prompt_version <> $3)))
+     ORDER BY t.id`,
+    [trendIds, key?.model ?? null, key?.promptVersion ?? null],
   );
-  // A trend needs a (new) summary when its current membership has none: new, changed, or never summarized.
-  const changedTrendIds = after
-    .filter((r) => r.status === 'active' && !r.summarized)
-    .map((r) => r.id)
-    .sort((a, b) => a - b);
-  return {
-    trendsCreated: created,
-    trendsUpdated: claimed.size - created,
-    trendsDissolved: after.filter((r) => r.status === 'dissolved').length,
-    changedTrendIds,
-  };
+  return rows.map((r) => r.id);
 }

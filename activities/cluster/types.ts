@@ -4,6 +4,13 @@ export interface ClusterInput {
   vectors: Float32Array[];
   /** Text used for keywords (usually the title, plus text when short). */
   texts: string[];
+  /**
+   * The existing trend (any stable key) each item already belongs to, null for none. Items sharing a
+   * seed start as one cluster; new items join it under the same average-linkage rule as any merge.
+   */
+  seeds?: ReadonlyArray<number | null>;
+  /** Published (else collected) time of each item in ms; enables the time-gap penalty. */
+  times?: readonly number[];
 }
 
 export interface ClusterOptions {
@@ -25,6 +32,11 @@ export interface ClusterOptions {
   reassignQuantile?: number;
   /** Add two-word terms to the keywords (BERTopic's default is single words; pairs repeat them). */
   keywordBigrams?: boolean;
+  /** Re-check seeded clusters and split those whose members form separate stories (see `splitParts`). */
+  splitSeeded?: boolean;
+  /** Distance added to a pair `timeScaleMs` or more apart (linearly less for closer pairs); 0 = ignore time. */
+  timeWeight?: number;
+  timeScaleMs?: number;
 }
 
 export interface KeywordScore {

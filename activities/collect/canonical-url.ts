@@ -27,6 +27,12 @@ function isTrackingParam(name: string): boolean {
  *   (stable, so repeated keys keep their order);
  * - trailing slashes removed from the path except for the root.
  *
+ * - AMP and mobile variants map to the page they mirror: AMP cache URLs (`www.google.com/amp/s/…`,
+ *   `…cdn.ampproject.org/c/s/…`) are unwrapped, a trailing `/amp` segment and `amp`/`outputType=amp`
+ *   parameters dropped, and a leading `m.`/`mobile.`/`amp.` host label becomes `www.` (`en.m.wikipedia.org`
+ *   loses its `m.`). Sites whose desktop host has no `www.` then still differ, which only costs a missed
+ *   dedup that the content hash or the near-duplicate check may catch.
+ *
  * Backslashes, as in the dev data's `story\?track=rss`, are read as `/` by the WHATWG parser for
  * http(s), so such URLs still canonicalise (to `…story`). HTML-escaped ampersands and quotes
  * (`?a=1&amp;b=2`, `&#39;`), also common in scraped data, are unescaped first: left alone they would
@@ -41,25 +47,50 @@ export function canonicalUrl(input: string): string | null {
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return null;
 
+  const unwrapped = unwrapAmpCache(url);
+  if (unwrapped) return canonicalUrl(unwrapped);
   url.hash = '';
   // Credentials never identify an article and must not end up in a stored key.
   url.username = '';
   url.password = '';
   if (url.hostname.endsWith('.')) url.hostname = url.hostname.replace(/\.+$/, '');
+  url.hostname = desktopHost(url.hostname);
 
   // Raw `name=value` parts are kept as written (no re-encoding, `?/route` stays bare) and only filtered and sorted.
   const kept = url.search
     .slice(1)
     .split('&')
-    .filter((part) => part !== '' && !isTrackingParam(paramName(part)))
+    .filter((part) => part !== '' && !isTrackingParam(paramName(part)) && !isAmpParam(part))
     .map((part, index) => ({ part, name: paramName(part), index }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.index - b.index));
   url.search = kept.map(({ part }) => part).join('&');
 
+  if (/\/amp\/?$/i.test(url.pathname)) url.pathname = url.pathname.replace(/\/amp\/?$/i, '') || '/';
   if (url.pathname.length > 1 && url.pathname.endsWith('/')) {
     url.pathname = url.pathname.replace(/\/+$/, '') || '/';
   }
   return url.toString();
+}
+
+/** The page an AMP cache URL serves, or undefined: `google.com/amp/s/<host>/<path>`, `<x>.cdn.ampproject.org/c/s/<host>/<path>`. */
+function unwrapAmpCache(url: URL): string | undefined {
+  const google = /^(?:www\.)?google\.[a-z.]+$/.test(url.hostname) ? /^\/amp\/(s\/)?(.+)$/.exec(url.pathname) : null;
+  const cdn = url.hostname.endsWith('.cdn.ampproject.org') ? /^\/[cvir]\/(s\/)?(.+)$/.exec(url.pathname) : null;
+  const match = google ?? cdn;
+  if (!match?.[2]) return undefined;
+  return `${match[1] ? 'https' : 'http'}://${match[2]}${url.search}`;
+}
+
+const MOBILE_LABEL = /^(?:m|mobile|amp)\./;
+
+function desktopHost(host: string): string {
+  if (/^[a-z]{2,3}(?:-[a-z]+)?\.m\.wikipedia\.org$/.test(host)) return host.replace('.m.', '.');
+  // Only hosts with a registrable part left after the label (m.example.com, not m.co).
+  return MOBILE_LABEL.test(host) && host.split('.').length >= 3 ? host.replace(MOBILE_LABEL, 'www.') : host;
+}
+
+function isAmpParam(part: string): boolean {
+  return /^(?:amp|amp=1|amp=true|outputtype=amp)$/i.test(part);
 }
 
 function paramName(part: string): string {

@@ -59,6 +59,13 @@ export class SourceFetchError extends SourceError {
   }
 }
 
+/** Thrown when the `sources` row of a spec is disabled or removed: the run records it as failed without fetching. */
+export class SourceDisabledError extends SourceError {
+  constructor(spec: string, message: string) {
+    super(spec, message, false);
+  }
+}
+
 /** Message of any thrown value; duck-typed because errors from Node internals fail `instanceof Error` under Jest's VM contexts. */
 export function errorMessage(err: unknown): string {
   return typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string' ? err.message : String(err);

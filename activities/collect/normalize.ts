@@ -1,5 +1,6 @@
 import { canonicalUrl } from './canonical-url';
 import { contentHash } from './content-hash';
+import { detectLanguage } from './language';
 import type { RawItem } from './sources/types';
 
 /** An item ready to store: cleaned text, canonical URL and content hash for dedup. */
@@ -13,6 +14,8 @@ export interface NormalizedItem {
   text: string;
   author?: string;
   publishedAt: Date | null;
+  /** ISO 639-1 code detected from title + text; null when too short or mixed to tell. */
+  language: string | null;
   contentHash: string;
   metadata: Record<string, unknown>;
 }
@@ -46,6 +49,7 @@ export function normalizeItem(raw: RawItem): NormalizedItem | null {
     text,
     ...(author !== '' && { author }),
     publishedAt,
+    language: detectLanguage(title, text, raw.language),
     contentHash: contentHash({ title, text }),
     metadata: { ...raw.metadata },
   };

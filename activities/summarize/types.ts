@@ -21,6 +21,25 @@ export interface TrendSummary {
 
 /** Produces a summary for one trend. */
 export interface Summarizer {
+  /** `llm:<model>` for LLM summarizers; anything else is taken as model-free. */
   readonly id: string;
+  /**
+   * With `promptVersion`, what a stored summary must match to be reused (the summary cache key, beside
+   * the membership hash). Optional so wrappers and fakes may omit them; see `summaryKeyOf` for defaults.
+   */
+  readonly model?: string;
+  readonly promptVersion?: string;
+  /** Whether calls spend LLM tokens (and so count against the run's token budget). */
+  readonly usesTokens?: boolean;
   summarize(trend: TrendForSummary, signal?: AbortSignal): Promise<TrendSummary>;
+}
+
+/** The cache key parts and budget flag of a summarizer, defaulted from its id when it does not say. */
+export function summaryKeyOf(s: Summarizer): { model: string; promptVersion: string; usesTokens: boolean } {
+  const llm = s.id.startsWith('llm:');
+  return {
+    model: s.model ?? (llm ? s.id.slice(4) : s.id),
+    promptVersion: s.promptVersion ?? s.id,
+    usesTokens: s.usesTokens ?? llm,
+  };
 }

@@ -4,10 +4,13 @@ export { EmbeddingEntity } from './embedding';
 export { RunEntity, type RunStatus } from './run';
 export { RunSourceEntity } from './run-source';
 export { RunItemEntity } from './run-item';
-export { TrendEntity, type TrendStatus } from './trend';
+export { TrendEntity, type TrendLifecycle, type TrendStatus } from './trend';
+export { TrendEventEntity, type TrendEventKind } from './trend-event';
+export { RunLlmUsageEntity } from './run-llm-usage';
 export { TrendMemberEntity } from './trend-member';
 export { ClusterAssignmentEntity } from './cluster-assignment';
 export { SummaryEntity } from './summary';
+export { ApiKeyEntity, type ApiKeyScope } from './api-key';
 
 import { SourceEntity } from './source';
 import { ItemEntity } from './item';
@@ -19,6 +22,9 @@ import { TrendEntity } from './trend';
 import { TrendMemberEntity } from './trend-member';
 import { ClusterAssignmentEntity } from './cluster-assignment';
 import { SummaryEntity } from './summary';
+import { ApiKeyEntity } from './api-key';
+import { TrendEventEntity } from './trend-event';
+import { RunLlmUsageEntity } from './run-llm-usage';
 
 export const ENTITIES = [
   SourceEntity,
@@ -31,4 +37,7 @@ export const ENTITIES = [
   TrendMemberEntity,
   ClusterAssignmentEntity,
   SummaryEntity,
+  ApiKeyEntity,
+  TrendEventEntity,
+  RunLlmUsageEntity,
 ];

@@ -27,4 +27,11 @@ export class SourceEntity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /**
+   * Set when a source is removed while items still reference it: the row stays for their provenance,
+   * disabled and hidden from lists; adding the spec again restores it.
+   */
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
 }

@@ -1,6 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
+/** `dissolved` covers trends merged into another (then `mergedIntoId` says which). */
 export type TrendStatus = 'active' | 'dissolved';
+
+/** Where a trend is in its life, from its member times (rule in activities/cluster/lifecycle.ts). */
+export type TrendLifecycle = 'emerging' | 'growing' | 'peaking' | 'fading';
 
 /** A cluster that keeps its id across runs while its membership mostly stays the same. */
 @Entity({ name: 'trends' })
@@ -39,6 +43,43 @@ export class TrendEntity {
   /** Item ids of the most central members, most central first. */
   @Column({ name: 'representative_ids', type: 'jsonb', default: [] })
   representativeIds!: string[];
+
+  /** Set when this trend was merged into another; its status is then `dissolved`. */
+  @Column({ name: 'merged_into_id', type: 'int', nullable: true })
+  mergedIntoId!: number | null;
+
+  @Column({ type: 'text', default: 'emerging' })
+  lifecycle!: TrendLifecycle;
+
+  /** Members per hour over the recent period (see lifecycle.ts). */
+  @Column({ type: 'real', default: 0 })
+  velocity!: number;
+
+  /** Change of the per-hour rate between the previous and the recent period, per hour. */
+  @Column({ type: 'real', default: 0 })
+  acceleration!: number;
+
+  @Column({ name: 'recent_count', type: 'int', default: 0 })
+  recentCount!: number;
+
+  @Column({ name: 'previous_count', type: 'int', default: 0 })
+  previousCount!: number;
+
+  /** Normalised entropy of members over sources: 0 = one source, 1 = evenly spread. */
+  @Column({ name: 'source_diversity', type: 'real', default: 0 })
+  sourceDiversity!: number;
+
+  /** Sum of members' score and comment counts from item metadata; null when no member has any. */
+  @Column({ type: 'real', nullable: true })
+  engagement!: number | null;
+
+  /** One sentence saying why the trend is where it is ("why it's trending"). */
+  @Column({ type: 'text', default: '' })
+  explanation!: string;
+
+  /** The time the lifecycle figures are relative to: the newest item time in the run's window. */
+  @Column({ name: 'lifecycle_as_of', type: 'timestamptz', nullable: true })
+  lifecycleAsOf!: Date | null;
 
   @Column({ name: 'created_run_id', type: 'text' })
   createdRunId!: string;

@@ -73,6 +73,7 @@ describe('HTTP API on the real stack (Temporal, Postgres, LanceDB, workers)', ()
         temporal: () => stack.client,
         vectorStore: workers.deps.getVectorStore, // one store for workers and API; closed by workers.stop()
         log: pino({ level: 'silent' }),
+        auth: { mode: 'disabled' }, // key checks have their own tests (api-hardening.test.ts)
       },
       '127.0.0.1',
       0,

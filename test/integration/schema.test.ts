@@ -14,14 +14,17 @@ async function tableNames(stack: TestStack): Promise<string[]> {
 }
 
 const ENTITY_TABLES = [
+  'api_keys',
   'cluster_assignments',
   'embeddings',
   'items',
   'run_items',
+  'run_llm_usage',
   'run_sources',
   'runs',
   'sources',
   'summaries',
+  'trend_events',
   'trend_members',
   'trends',
 ];

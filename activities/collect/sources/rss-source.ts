@@ -1,61 +1,83 @@
 import Parser from 'rss-parser';
-import { errorMessage, SourceFetchError, SourceFormatError, SourceNotFoundError } from '../errors';
+import { SeenSet, validatorsFrom, type SourceCursor } from '../cursor';
+import { errorMessage, SourceFormatError } from '../errors';
+import type { HttpClient } from '../http';
+import { looksLikeHtml } from '../http-body';
 import { htmlToText, parseDate } from '../normalize';
 import { pageSizeOf } from './csv-source';
-import type { FeedSourceConfig, SourceStats } from './spec';
-import type { FetchOptions, RawItem, Source } from './types';
-
-/** HTTP limits for feed downloads. */
-export interface FeedHttpOptions {
-  /** Whole request, body included. */
-  timeoutMs: number;
-  maxBytes: number;
-  userAgent: string;
-}
-
-export const DEFAULT_FEED_HTTP_OPTIONS: FeedHttpOptions = {
-  timeoutMs: 20_000,
-  maxBytes: 10 * 1024 * 1024,
-  userAgent: 'trendflow/0.1 (+https://github.com/trendflow/trendflow)',
-};
+import { applyFlavor, FLAVOR_FIELDS } from './feed-flavors';
+import type { FeedKind } from './feed-specs';
+import { emptyApiStats, type ApiStats } from './json-source';
+import type { FetchOptions, RawItem, Source, SourceStats } from './types';
 
 const ACCEPT = 'application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5';
 
 type FeedEntry = Parser.Item & Record<string, unknown>;
 
+/** Platforms that publish in one language, for when a feed does not say and a headline is too short to tell. */
+const PLATFORM_LANGUAGE: Partial<Record<FeedKind, string>> = { lobsters: 'en', devto: 'en', producthunt: 'en', arxiv: 'en' };
+
 /**
- * Downloads one RSS 1.0/2.0 or Atom feed and yields its entries. The feed is one natural page;
- * it is split by pageSize only to keep page sizes uniform across sources.
+ * Downloads one RSS 1.0/2.0 or Atom feed (any URL, or a named platform's feed) and yields its
+ * entries. A conditional GET with the cursor's ETag/Last-Modified makes an unchanged feed cost one
+ * 304 and nothing else; entries an earlier run collected (by guid, else link) are left out. The
+ * feed is one natural page, split by pageSize only to keep page sizes uniform across sources.
  */
 export class RssSource implements Source {
-  readonly kind: 'rss' | 'atom';
   private current: SourceStats = { rows: 0, emitted: 0, skipped: 0 };
+  private next: SourceCursor | undefined;
 
   constructor(
     readonly spec: string,
-    private readonly config: FeedSourceConfig,
-    private readonly http: FeedHttpOptions = DEFAULT_FEED_HTTP_OPTIONS,
-  ) {
-    this.kind = config.kind;
-  }
+    readonly kind: FeedKind,
+    private readonly url: string,
+    private readonly http: HttpClient,
+  ) {}
 
-  /** Counters of the latest (or running) fetchPages call. */
   get stats(): SourceStats {
     return { ...this.current };
   }
 
+  get cursor(): SourceCursor | undefined {
+    return this.next;
+  }
+
   async *fetchPages(options: FetchOptions = {}): AsyncGenerator<RawItem[]> {
-    const stats: SourceStats = { rows: 0, emitted: 0, skipped: 0 };
+    const stats: ApiStats = emptyApiStats();
     this.current = stats;
-    const { body, finalUrl } = await this.download(options.signal);
-    const feed = await parseFeed(this.spec, finalUrl, body);
+    this.next = undefined;
+    const seen = SeenSet.from(options.cursor);
+    const response = await this.http.get({
+      spec: this.spec,
+      url: this.url,
+      accept: ACCEPT,
+      validators: validatorsFrom(options.cursor),
+      signal: options.signal,
+      stats,
+    });
+    if (response.notModified) {
+      this.next = { ...response.validators, seen: seen.toJSON() };
+      return;
+    }
+    const feed = await parseFeed(this.spec, response.url, response.text());
     const publisher = asText(feed.title);
+    const language = asText(feed['language']) ?? PLATFORM_LANGUAGE[this.kind];
     const items: RawItem[] = [];
     for (const entry of feed.items) {
       stats.rows += 1;
-      const item = toRawItem(entry, finalUrl, publisher);
-      if (item) items.push(item);
-      else stats.skipped += 1;
+      const raw = toRawItem(entry, response.url, publisher);
+      const item = raw ? applyFlavor(this.kind, entry, language ? { ...raw, language } : raw) : null;
+      if (!item) {
+        stats.skipped += 1;
+        continue;
+      }
+      const key = item.externalId ?? item.url;
+      if (seen.has(key)) {
+        stats.seen += 1;
+        continue;
+      }
+      seen.add(key);
+      items.push(item);
     }
     const pageSize = pageSizeOf(options);
     for (let start = 0; start < items.length; start += pageSize) {
@@ -64,110 +86,8 @@ export class RssSource implements Source {
       stats.emitted += page.length;
       yield page;
     }
+    this.next = { ...response.validators, seen: seen.toJSON() };
   }
-
-  private async download(signal: AbortSignal | undefined): Promise<{ body: string; finalUrl: string }> {
-    const { spec, config, http } = this;
-    const timeout = AbortSignal.timeout(http.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const failure = (err: unknown): unknown => {
-      if (signal?.aborted) return signal.reason;
-      if (err instanceof SourceFormatError) return err;
-      if (timeout.aborted) {
-        return new SourceFetchError(spec, `no complete response from ${config.url} within ${http.timeoutMs} ms`, { cause: err });
-      }
-      return new SourceFetchError(spec, `fetching ${config.url} failed: ${describeNetworkError(err)}`, { cause: err });
-    };
-
-    let response: Response;
-    try {
-      // Redirects are followed (fetch default); response.url is then the final address.
-      response = await fetch(config.url, { signal: combined, headers: { 'User-Agent': http.userAgent, Accept: ACCEPT } });
-    } catch (err) {
-      throw failure(err);
-    }
-    if (!response.ok) {
-      // Free the connection; the error body is not needed.
-      await response.body?.cancel().catch(() => undefined);
-      throw statusError(spec, config.url, response);
-    }
-    const declared = Number(response.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > http.maxBytes) {
-      await response.body?.cancel().catch(() => undefined);
-      throw tooLarge(spec, config.url, http.maxBytes);
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = await readCapped(response, http.maxBytes, () => tooLarge(spec, config.url, http.maxBytes));
-    } catch (err) {
-      throw failure(err);
-    }
-    return { body: decode(bytes, response.headers.get('content-type')), finalUrl: response.url || config.url };
-  }
-}
-
-/** Maps a non-2xx answer: 404/410 not found, 408/429/5xx retryable (with Retry-After), other statuses permanent. */
-function statusError(spec: string, url: string, response: Response): Error {
-  const { status } = response;
-  const label = `${url} answered ${status}${response.statusText ? ` ${response.statusText}` : ''}`;
-  if (status === 404 || status === 410) return new SourceNotFoundError(spec, label);
-  // 408 is the server timing out our request: as transient as a 503.
-  if (status === 408 || status === 429 || status >= 500) {
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-    return new SourceFetchError(spec, label, { status, retryable: true, ...(retryAfterMs !== undefined && { retryAfterMs }) });
-  }
-  return new SourceFetchError(spec, label, { status, retryable: false });
-}
-
-/** Retry-After as milliseconds from now: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-function tooLarge(spec: string, url: string, maxBytes: number): SourceFormatError {
-  return new SourceFormatError(spec, `${url} sent more than ${maxBytes} bytes; not a feed we will read`);
-}
-
-/** Reads the body chunk by chunk so an oversized response is cut off instead of buffered whole. */
-async function readCapped(response: Response, maxBytes: number, onTooLarge: () => Error): Promise<Uint8Array> {
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw onTooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total);
-}
-
-/** Charset from Content-Type, else from the XML declaration, else UTF-8 (the XML default). */
-function decode(bytes: Uint8Array, contentType: string | null): string {
-  const head = Buffer.from(bytes.subarray(0, 200)).toString('latin1');
-  const label = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType ?? '')?.[1] ?? /^\s*<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']/i.exec(head)?.[1] ?? 'utf-8';
-  try {
-    return new TextDecoder(label).decode(bytes);
-  } catch {
-    return new TextDecoder('utf-8').decode(bytes);
-  }
-}
-
-function describeNetworkError(err: unknown): string {
-  // undici reports "fetch failed" and keeps the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`.
-  const cause = isObject(err) ? err['cause'] : undefined;
-  const code = isObject(cause) && typeof cause['code'] === 'string' ? cause['code'] : undefined;
-  const message = errorMessage(err);
-  return code ? `${message} (${code})` : cause !== undefined ? `${message}: ${errorMessage(cause)}` : message;
 }
 
 // rss-parser converts Atom <published>/<updated> with `new Date(x).toISOString()`, which throws on one bad
@@ -175,16 +95,19 @@ function describeNetworkError(err: unknown): string {
 const renameAtomDates = (name: string): string => (name === 'published' || name === 'updated' ? `tf-${name}` : name);
 
 /** Parses RSS 1.0/2.0/Atom text; HTML pages and anything else become SourceFormatError. */
-async function parseFeed(spec: string, url: string, body: string): Promise<Parser.Output<FeedEntry>> {
-  if (/^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html[\s>])/i.test(body.slice(0, 4096))) {
-    throw new SourceFormatError(spec, `${url} returned an HTML page, not an RSS or Atom feed`);
-  }
+async function parseFeed(spec: string, url: string, body: string): Promise<Parser.Output<FeedEntry> & Record<string, unknown>> {
+  if (looksLikeHtml(body)) throw new SourceFormatError(spec, `${url} returned an HTML page, not an RSS or Atom feed`);
   if (body.trim() === '') throw new SourceFormatError(spec, `${url} returned an empty body, not a feed`);
   // A fresh parser per call: rss-parser shares one xml2js parser per instance, which concurrent parses would corrupt.
   const parser = new Parser<Record<string, unknown>, FeedEntry>({
     xml2js: { tagNameProcessors: [renameAtomDates] },
     customFields: {
-      item: [['category', 'atomCategories', { keepArray: true }], ['tf-published', 'published'], ['tf-updated', 'updated']],
+      item: [
+        ['category', 'atomCategories', { keepArray: true }],
+        ['tf-published', 'published'],
+        ['tf-updated', 'updated'],
+        ...FLAVOR_FIELDS,
+      ],
     },
   });
   try {

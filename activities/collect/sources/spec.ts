@@ -2,11 +2,43 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { SourceSpecError } from '../errors';
 import { parseDate } from '../normalize';
+import {
+  parseGithubSpec,
+  parseHnSpec,
+  parseRedditSpec,
+  type GithubReleasesConfig,
+  type GithubSearchConfig,
+  type HnListConfig,
+  type HnSearchConfig,
+  type RedditConfig,
+} from './api-specs';
+import {
+  parseNamedFeedSpec,
+  parseSitemapSpec,
+  parseUrlFeedSpec,
+  parseWebSpec,
+  type FeedSourceConfig,
+  type SitemapSourceConfig,
+  type WebSourceConfig,
+} from './feed-specs';
+import { parseOptions, splitQuery } from './spec-options';
 import type { RawItem } from './types';
 
-/** Source kinds a spec may start with; `atom` is an alias of `rss` (one parser reads RSS 1.0/2.0 and Atom). */
-export const SOURCE_KINDS = ['csv', 'jsonl', 'rss', 'atom'] as const;
+export type { FeedSourceConfig, SitemapSourceConfig, WebSourceConfig } from './feed-specs';
+export type { GithubReleasesConfig, GithubSearchConfig, HnListConfig, HnSearchConfig, RedditConfig } from './api-specs';
+export type { SourceStats } from './types';
+
+/**
+ * Source kinds a spec may start with. `atom` is an alias of `rss` (one parser reads RSS 1.0/2.0 and
+ * Atom); youtube, medium, devto, producthunt, arxiv and lobsters are feeds found by name.
+ */
+export const SOURCE_KINDS = [
+  'csv', 'jsonl', 'rss', 'atom', 'hn', 'reddit', 'github', 'youtube', 'medium', 'devto', 'producthunt', 'arxiv', 'lobsters', 'web', 'sitemap',
+] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** Kinds whose target may be empty (`hn:` = top stories, `producthunt:`, `lobsters:`, `devto:`). */
+const EMPTY_TARGET_OK: ReadonlySet<SourceKind> = new Set(['hn', 'producthunt', 'lobsters', 'devto']);
 
 /** How `published` values are read: epoch milliseconds, epoch seconds, date strings, or numbers as ms and strings as dates. */
 export type TimeUnit = 'ms' | 's' | 'iso' | 'auto';
@@ -39,23 +71,16 @@ export interface FileSourceConfig {
   delimiter: string;
 }
 
-/** A parsed `rss:` or `atom:` spec. */
-export interface FeedSourceConfig {
-  kind: 'rss' | 'atom';
-  url: string;
-}
-
-export type SourceConfig = FileSourceConfig | FeedSourceConfig;
-
-/** Counters for the latest fetchPages run, for logs and activity heartbeats. */
-export interface SourceStats {
-  /** Records read (CSV rows after the header, non-blank JSONL lines, feed entries). */
-  rows: number;
-  /** Items yielded. */
-  emitted: number;
-  /** Records dropped: malformed, or without title or url. */
-  skipped: number;
-}
+export type SourceConfig =
+  | FileSourceConfig
+  | FeedSourceConfig
+  | WebSourceConfig
+  | SitemapSourceConfig
+  | HnListConfig
+  | HnSearchConfig
+  | RedditConfig
+  | GithubSearchConfig
+  | GithubReleasesConfig;
 
 type MappedField = keyof FieldMapping;
 const MAPPED_FIELDS: readonly MappedField[] = ['title', 'url', 'id', 'published', 'text', 'author', 'source'];
@@ -88,67 +113,56 @@ const csvOptions = z
   })
   .partial();
 
-/** Parses `csv:<path>[?options]`, `jsonl:<path>[?options]`, `rss:<url>` or `atom:<url>`; throws SourceSpecError. */
+/**
+ * Parses any source spec (`<kind>:<target>`, see SOURCE_KINDS and the README's table) into its
+ * config; throws SourceSpecError saying what is wrong and what was expected.
+ */
 export function parseSourceSpec(spec: string): SourceConfig {
   const colon = spec.indexOf(':');
   if (colon <= 0) {
-    throw new SourceSpecError(spec, `source spec "${spec}" has no kind; expected <kind>:<target>, e.g. csv:./stories.csv or rss:https://example.com/feed.xml`);
+    throw new SourceSpecError(spec, `source spec "${spec}" has no kind; expected <kind>:<target>, e.g. csv:./stories.csv, rss:https://example.com/feed.xml or hn:top`);
   }
   const kind = spec.slice(0, colon).trim().toLowerCase();
   const target = spec.slice(colon + 1).trim();
   if (!isSourceKind(kind)) {
-    const hint = kind === 'http' || kind === 'https' ? ` (did you mean rss:${spec}?)` : '';
+    const hint = kind === 'http' || kind === 'https' ? ` (did you mean rss:${spec} or web:${spec}?)` : '';
     throw new SourceSpecError(spec, `unknown source kind "${kind}" in "${spec}"; expected one of ${SOURCE_KINDS.join(', ')}${hint}`);
   }
-  if (target === '') {
-    const what = kind === 'rss' || kind === 'atom' ? 'feed URL' : 'file path';
+  if (target === '' && !EMPTY_TARGET_OK.has(kind)) {
+    const what = kind === 'csv' || kind === 'jsonl' ? 'file path' : kind === 'rss' || kind === 'atom' ? 'feed URL' : 'target';
     throw new SourceSpecError(spec, `source spec "${spec}" is missing the ${what} after "${kind}:"`);
   }
-  return kind === 'rss' || kind === 'atom' ? parseFeedSpec(spec, kind, target) : parseFileSpec(spec, kind, target);
+  switch (kind) {
+    case 'csv':
+    case 'jsonl':
+      return parseFileSpec(spec, kind, target);
+    case 'rss':
+    case 'atom':
+      return parseUrlFeedSpec(spec, kind, target);
+    case 'web':
+      return parseWebSpec(spec, target);
+    case 'sitemap':
+      return parseSitemapSpec(spec, target);
+    case 'hn':
+      return parseHnSpec(spec, target);
+    case 'reddit':
+      return parseRedditSpec(spec, target);
+    case 'github':
+      return parseGithubSpec(spec, target);
+    default:
+      return parseNamedFeedSpec(spec, kind, target);
+  }
 }
 
 function isSourceKind(kind: string): kind is SourceKind {
   return (SOURCE_KINDS as readonly string[]).includes(kind);
 }
 
-function parseFeedSpec(spec: string, kind: 'rss' | 'atom', target: string): FeedSourceConfig {
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    throw new SourceSpecError(spec, `"${target}" in "${spec}" is not an absolute URL; expected ${kind}:https://…`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SourceSpecError(spec, `unsupported protocol "${url.protocol}" in "${spec}"; feeds must be http or https`);
-  }
-  // The whole target, query string included, belongs to the feed URL; feed specs take no options.
-  return { kind, url: url.toString() };
-}
-
 function parseFileSpec(spec: string, kind: 'csv' | 'jsonl', target: string): FileSourceConfig {
-  const question = target.indexOf('?');
-  const rawPath = question === -1 ? target : target.slice(0, question);
+  const { path: rawPath, query } = splitQuery(target);
   if (rawPath.trim() === '') throw new SourceSpecError(spec, `source spec "${spec}" is missing the file path`);
-  const params = new URLSearchParams(question === -1 ? '' : target.slice(question + 1));
-
-  const options: Record<string, string> = {};
-  for (const [key, value] of params) {
-    if (key in options) throw new SourceSpecError(spec, `option "${key}" is given twice in "${spec}"`);
-    options[key] = value.trim();
-  }
-  const schema = kind === 'csv' ? csvOptions : jsonlOptions;
-  const known = Object.keys(schema.shape);
-  const unknown = Object.keys(options).filter((key) => !known.includes(key));
-  if (unknown.length > 0) {
-    const names = unknown.map((key) => `"${key}"`).join(', ');
-    throw new SourceSpecError(spec, `unknown option${unknown.length > 1 ? 's' : ''} ${names} in "${spec}"; ${kind} options are ${known.join(', ')}`);
-  }
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new SourceSpecError(spec, `invalid options in "${spec}": ${details}`, { cause: parsed.error });
-  }
-  const values: Partial<Record<string, string>> = parsed.data;
+  const data = kind === 'csv' ? parseOptions(spec, kind, query, csvOptions) : parseOptions(spec, kind, query, jsonlOptions);
+  const values: Partial<Record<string, string>> = data;
   const defaults = kind === 'csv' ? CSV_DEFAULTS : JSONL_DEFAULTS;
   const ref = (field: MappedField): ColumnRef | undefined => {
     const explicit = values[field];
@@ -168,7 +182,7 @@ function parseFileSpec(spec: string, kind: 'csv' | 'jsonl', target: string): Fil
     if (found) mapping[field] = found;
   }
   const delimiter = values['delimiter'] === 'tab' ? '\t' : values['delimiter'] ?? ',';
-  const timeUnit: TimeUnit = parsed.data.timeUnit ?? (kind === 'csv' ? 'ms' : 'auto');
+  const timeUnit: TimeUnit = data.timeUnit ?? (kind === 'csv' ? 'ms' : 'auto');
   const path = isAbsolute(rawPath) ? rawPath : resolve(process.cwd(), rawPath);
   return { kind, path, mapping, timeUnit, delimiter };
 }

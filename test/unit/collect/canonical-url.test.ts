@@ -23,6 +23,15 @@ describe('canonicalUrl', () => {
     ['https://example.com/a?tag=z&id=1&tag=a', 'https://example.com/a?id=1&tag=z&tag=a'],
     ['https://example.com/a?', 'https://example.com/a'],
     ['https://example.com/a/?id=5', 'https://example.com/a?id=5'],
+    // AMP caches and AMP/mobile variants of a page
+    ['https://www.google.com/amp/s/www.example.com/2024/05/story/amp/', 'https://www.example.com/2024/05/story'],
+    ['https://www-example-com.cdn.ampproject.org/c/s/www.example.com/story?amp=1&id=3', 'https://www.example.com/story?id=3'],
+    ['https://www.example.com/story?outputType=amp', 'https://www.example.com/story'],
+    ['https://m.example.com/story', 'https://www.example.com/story'],
+    ['https://AMP.Example.com/story/', 'https://www.example.com/story'],
+    ['https://en.m.wikipedia.org/wiki/Rust', 'https://en.wikipedia.org/wiki/Rust'],
+    ['https://m.co/a', 'https://m.co/a'],
+    ['https://example.com/amplify', 'https://example.com/amplify'],
   ])('%s → %s', (input, expected) => {
     expect(canonicalUrl(input)).toBe(expected);
   });

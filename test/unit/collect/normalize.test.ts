@@ -20,6 +20,7 @@ describe('normalizeItem', () => {
       text: 'First paragraph. Second.',
       author: 'Jim Puzzanghera',
       publishedAt: new Date('2014-03-10T16:52:50Z'),
+      language: 'en',
       contentHash: contentHash({ title: 'Fed’s Plosser & the taper', text: 'First paragraph. Second.' }),
       metadata: { publisher: 'Los Angeles Times' },
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SourceFetchError, SourceFormatError, SourceNotFoundError } from '../../../activities/collect/errors';
 import { normalizeItem } from '../../../activities/collect/normalize';
 import { createSource, type CreateSourceOptions, type RawItem } from '../../../activities/collect/sources';
-import { parseRetryAfter } from '../../../activities/collect/sources/rss-source';
+import { parseRetryAfter } from '../../../activities/collect/http-body';
 
 const feeds = join(__dirname, '../../fixtures/feeds');
 const fixture = (name: string): Buffer => readFileSync(join(feeds, name));
@@ -115,7 +115,7 @@ describe('rss source', () => {
     expect(third?.publishedAt).toEqual(new Date('2014-03-11T13:30:00Z'));
     expect(guidOnly?.url).toBe('https://news.example.com/business/guid-only');
     expect(badDate?.publishedAt).toBeUndefined();
-    expect(source.stats).toEqual({ rows: 6, emitted: 5, skipped: 1 });
+    expect(source.stats).toEqual({ rows: 6, emitted: 5, skipped: 1, seen: 0, requests: 1, notModified: 0 });
     expect(userAgents).toContain('trendflow/0.1 (+https://github.com/trendflow/trendflow)');
   });
 

@@ -21,7 +21,9 @@ function specError(spec: string): SourceSpecError {
 
 describe('parseSourceSpec', () => {
   it('lists the supported kinds', () => {
-    expect(SOURCE_KINDS).toEqual(['csv', 'jsonl', 'rss', 'atom']);
+    expect(SOURCE_KINDS).toEqual([
+      'csv', 'jsonl', 'rss', 'atom', 'hn', 'reddit', 'github', 'youtube', 'medium', 'devto', 'producthunt', 'arxiv', 'lobsters', 'web', 'sitemap',
+    ]);
   });
 
   it('defaults a csv spec to the dev-data columns and resolves relative paths against cwd', () => {
@@ -72,13 +74,13 @@ describe('parseSourceSpec', () => {
   });
 
   it.each([
-    ['foo:bar', 'unknown source kind "foo" in "foo:bar"; expected one of csv, jsonl, rss, atom'],
-    ['stories.csv', 'source spec "stories.csv" has no kind; expected <kind>:<target>, e.g. csv:./stories.csv or rss:https://example.com/feed.xml'],
-    ['https://example.com/rss', 'unknown source kind "https" in "https://example.com/rss"; expected one of csv, jsonl, rss, atom (did you mean rss:https://example.com/rss?)'],
+    ['foo:bar', 'unknown source kind "foo" in "foo:bar"; expected one of csv, jsonl, rss, atom, hn, reddit, github, youtube, medium, devto, producthunt, arxiv, lobsters, web, sitemap'],
+    ['stories.csv', 'source spec "stories.csv" has no kind; expected <kind>:<target>, e.g. csv:./stories.csv, rss:https://example.com/feed.xml or hn:top'],
+    ['https://example.com/rss', 'unknown source kind "https" in "https://example.com/rss"; expected one of csv, jsonl, rss, atom, hn, reddit, github, youtube, medium, devto, producthunt, arxiv, lobsters, web, sitemap (did you mean rss:https://example.com/rss or web:https://example.com/rss?)'],
     ['csv:', 'source spec "csv:" is missing the file path after "csv:"'],
     ['rss:', 'source spec "rss:" is missing the feed URL after "rss:"'],
     ['rss:example.com/feed', '"example.com/feed" in "rss:example.com/feed" is not an absolute URL; expected rss:https://…'],
-    ['rss:ftp://example.com/feed', 'unsupported protocol "ftp:" in "rss:ftp://example.com/feed"; feeds must be http or https'],
+    ['rss:ftp://example.com/feed', 'unsupported protocol "ftp:" in "rss:ftp://example.com/feed"; rss URLs must be http or https'],
     ['csv:?title=T', 'source spec "csv:?title=T" is missing the file path'],
     ['csv:a.csv?title=T&title=U', 'option "title" is given twice in "csv:a.csv?title=T&title=U"'],
   ])('rejects %s', (spec, message) => {

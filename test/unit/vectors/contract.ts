@@ -169,6 +169,67 @@ export function runVectorStoreContract(
       expect(await ids('a\\')).toEqual(['c']);
     });
 
+    it('scrolls through every record with its payload and vector, page by page', async () => {
+      const m = model();
+      const records = Array.from({ length: 7 }, (_, i) => ({
+        ...rec(`item-${i}`, [1, i, 0, 0], i % 2 ? 'rss' : 'hn', T0 + i * DAY),
+        language: i === 0 ? 'en' : null,
+        trendId: i === 1 ? 42 : null,
+      }));
+      await store.upsert(m, records);
+      const seen: VectorRecord[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.scroll(m, { limit: 3, after });
+        expect(page.records.length).toBeLessThanOrEqual(3);
+        seen.push(...page.records);
+        after = page.next;
+        pages += 1;
+      } while (after !== undefined && pages < 10);
+      expect(seen.map((r) => r.id).sort()).toEqual(records.map((r) => r.id).sort());
+      const byId = new Map(seen.map((r) => [r.id, r]));
+      for (const r of records) {
+        const got = byId.get(r.id);
+        expect(got).toMatchObject({ source: r.source, publishedAt: r.publishedAt, language: r.language, trendId: r.trendId });
+        const norm = Math.hypot(...r.vector);
+        // Stores may keep vectors normalised (Qdrant's Cosine does), so compare directions.
+        const cos = Array.from(got?.vector ?? []).reduce((a, x, k) => a + x * (r.vector[k] as number), 0) / (norm * Math.hypot(...(got?.vector ?? [])));
+        expect(cos).toBeCloseTo(1, 5);
+      }
+      expect(await store.scroll(model('never-written'), { limit: 3 })).toEqual({ records: [] });
+    });
+
+    it('filters by language and trend id', async () => {
+      const m = model();
+      await store.upsert(m, [
+        { ...rec('en-1', [1, 0, 0, 0]), language: 'en', trendId: 1 },
+        { ...rec('de-1', [0.9, 0.1, 0, 0]), language: 'de', trendId: 1 },
+        { ...rec('en-2', [0.8, 0.2, 0, 0]), language: 'en', trendId: 2 },
+        rec('none', [0.7, 0.3, 0, 0]),
+      ]);
+      const ids = async (filter: { language?: string; trendId?: number; source?: string }): Promise<string[]> =>
+        (await store.search(m, Float32Array.from([1, 0, 0, 0]), 10, filter)).map((h) => h.id);
+      expect(await ids({ language: 'en' })).toEqual(['en-1', 'en-2']);
+      expect(await ids({ trendId: 1 })).toEqual(['en-1', 'de-1']);
+      expect(await ids({ trendId: 1, language: 'en' })).toEqual(['en-1']);
+      expect(await ids({ trendId: 3 })).toEqual([]);
+    });
+
+    it('drops a whole model, after which it reads as empty and can be written again', async () => {
+      const m = model();
+      const other = model('other');
+      await store.upsert(m, [rec('a', [1, 0, 0, 0]), rec('b', [0, 1, 0, 0])]);
+      await store.upsert(other, [rec('a', [1, 0, 0, 0])]);
+      await store.drop(m);
+      expect(await store.count(m)).toBe(0);
+      expect(await store.search(m, Float32Array.from([1, 0, 0, 0]), 5)).toEqual([]);
+      expect(await store.count(other)).toBe(1);
+      await store.upsert(m, [rec('c', [0, 0, 1])]); // a new dimension is fine after a drop
+      expect(await store.count(m)).toBe(1);
+      await expect(store.drop(model('never-written'))).resolves.toBeUndefined();
+    });
+
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { connect } from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Float64, Schema, Utf8 } from 'apache-arrow';
 import { VectorStoreError } from '../../../vectors/errors';
 import { createVectorStore } from '../../../vectors/index';
 import { createLanceDbStore, lanceTableName } from '../../../vectors/lancedb-store';
@@ -94,7 +96,59 @@ describe('LanceDB store specifics', () => {
     try {
       for (let i = 0; i < 7; i += 1) await store.upsert('model', [rec(`id-${i}`, i), rec('same', i)]);
       expect(await store.count('model')).toBe(8);
-      expect(errors).toEqual([]);
+    } finally {
+      await store.close(); // waits for background compaction
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('indexes the filter columns, and the vectors once the table is big enough, in the background', async () => {
+    const dir = tempDir();
+    const errors: unknown[] = [];
+    const store = await createLanceDbStore({ path: dir, optimizeEveryUpserts: 2, vectorIndexMinRows: 600, onOptimizeError: (e) => errors.push(e) });
+    const vector = (i: number) => Float32Array.from({ length: 16 }, (_, d) => Math.sin(i * (d + 1)));
+    for (let batch = 0; batch < 4; batch += 1) {
+      const rows = Array.from({ length: 200 }, (_, k) => batch * 200 + k);
+      await store.upsert('model', rows.map((i) => ({ id: `id-${i}`, vector: vector(i), source: String(i % 5), publishedAt: i })));
+    }
+    await store.close();
+    expect(errors).toEqual([]);
+    const db = await connect(dir);
+    const table = await db.openTable(lanceTableName('model'));
+    const indexes = (await table.listIndices()).map((i) => `${i.columns.join(',')}:${i.indexType}`).sort();
+    table.close();
+    db.close();
+    expect(indexes).toEqual([expect.stringMatching(/^published_at:BTree$/i), expect.stringMatching(/^source:Bitmap$/i), expect.stringMatching(/^vector:IVF_?HNSW_?SQ$/i)]);
+    const reopened = await createLanceDbStore({ path: dir });
+    try {
+      expect(await reopened.count('model')).toBe(800);
+      const [top] = await reopened.search('model', vector(123), 1, { source: '3' });
+      expect(top).toEqual({ id: 'id-123', score: expect.closeTo(1, 2) });
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('keeps working on a table created before the language and trend id columns, and says how to get them', async () => {
+    const dir = tempDir();
+    const db = await connect(dir);
+    const oldSchema = new Schema([
+      new Field('id', new Utf8(), false),
+      new Field('vector', new FixedSizeList(3, new Field('item', new Float32(), true)), false),
+      new Field('source', new Utf8(), false),
+      new Field('published_at', new Float64(), false),
+    ]);
+    (await db.createEmptyTable(lanceTableName('model'), oldSchema)).close();
+    db.close();
+    const store = await createLanceDbStore({ path: dir });
+    try {
+      await store.upsert('model', [{ ...rec('a', 1), language: 'en', trendId: 7 }]);
+      expect(await store.search('model', Float32Array.from([1, 1, 0]), 5, { source: 'hn' })).toHaveLength(1);
+      expect((await store.scroll('model', { limit: 5 })).records).toMatchObject([{ id: 'a', language: null, trendId: null }]);
+      await expect(store.search('model', Float32Array.from([1, 1, 0]), 5, { language: 'en' })).rejects.toThrow(/reindex --recreate/);
+      await store.drop('model');
+      await store.upsert('model', [{ ...rec('a', 1), language: 'en', trendId: 7 }]);
+      expect(await store.search('model', Float32Array.from([1, 1, 0]), 5, { language: 'en', trendId: 7 })).toHaveLength(1);
     } finally {
       await store.close();
     }
