@@ -88,6 +88,7 @@ export async function createUseThreadPool(options: UseThreadPoolOptions): Promis
   /** Starts a thread; the promise settles when its model is loaded. Replaces itself if it dies later. */
   function start(): Promise<void> {
     const thread: Thread = { worker: spawn() };
+    const threadId = thread.worker.threadId; // reads -1 once the thread has exited
     threads.push(thread);
     return new Promise<void>((ready, failed) => {
       let loaded = false;
@@ -98,7 +99,7 @@ export async function createUseThreadPool(options: UseThreadPoolOptions): Promis
           ready();
           dispatch();
         } else if (reply.kind === 'load-failed') {
-          failed(new EmbedderThreadError(`embed thread could not load the model: ${reply.error}`, thread.worker.threadId));
+          failed(new EmbedderThreadError(`embed thread could not load the model: ${reply.error}`, threadId));
         } else {
           const job = settle(thread);
           if (reply.kind === 'done') job?.resolve(reply.vectors);
@@ -111,7 +112,7 @@ export async function createUseThreadPool(options: UseThreadPoolOptions): Promis
         if (index < 0) return; // already handled (error is followed by exit)
         threads.splice(index, 1);
         const why = error ? error.message : `exited with code ${code}`;
-        const failure = new EmbedderThreadError(`embed thread ${thread.worker.threadId} ${why}`, thread.worker.threadId, { cause: error });
+        const failure = new EmbedderThreadError(`embed thread ${threadId} ${why}`, threadId, { cause: error });
         settle(thread)?.reject(failure);
         if (!loaded) failed(failure);
         // One bad batch (or an OOM) must not shrink the pool for good; the replacement picks up the queue.
@@ -129,8 +130,11 @@ export async function createUseThreadPool(options: UseThreadPoolOptions): Promis
 
   async function close(): Promise<void> {
     closed = true;
-    drain(new EmbedderThreadError('embedder closed', -1));
-    await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
+    const error = new EmbedderThreadError('embedder closed', -1);
+    drain(error);
+    const stopping = threads.splice(0); // removed first, so their exit is not mistaken for a crash to replace
+    for (const t of stopping) settle(t)?.reject(error);
+    await Promise.all(stopping.map((t) => t.worker.terminate()));
   }
 
   try {

@@ -79,6 +79,13 @@ describe('USE embedder', () => {
     await expect(local.embed([''])).rejects.toThrow(TypeError);
   });
 
+  it('rejects calls still in flight when closed, instead of leaving them pending', async () => {
+    const pooled = await createUseEmbedder({ threads: 1, batchSize: 4 });
+    const pending = pooled.embed(Array.from({ length: 64 }, (_, i) => `${texts[i % texts.length]} ${i}`));
+    await pooled.close?.();
+    await expect(pending).rejects.toBeInstanceOf(EmbedderThreadError);
+  });
+
   it('keeps a process that only awaits the pool alive until its vectors arrive', async () => {
     // A CLI or bench has nothing else on its event loop; idle threads are unref'd, loading or busy ones must not be.
     const script = `
