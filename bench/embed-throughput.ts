@@ -2,7 +2,7 @@
  * Embed throughput (items/s) of the default USE embedder on this machine, per batch size and thread count,
  * against the package's own EmbeddingsModel.embed (what the embedder did before) as the baseline.
  *
- *   npx tsc -p tsconfig.build.json && node dist/bench/embed-throughput.js [--n 2048] [--repeats 2]
+ *   npx tsc -p tsconfig.build.json && node dist/bench/embed-throughput.js [--n 2048] [--repeats 2] [--out FILE] [--note TEXT] [--threads N: only that thread count, no baseline]
  *
  * Texts are the dev headlines (../shared/data/news-stories-dev.csv, UCI News Aggregator, CC BY 4.0), fed in
  * chunks of 256 as the embed activity does. Other processes on the machine skew the numbers, so the load
@@ -28,6 +28,11 @@ interface Measurement {
 }
 
 const CHUNK = 256; // texts per embed() call, as activities/embed/index.ts sends them
+
+function textArgument(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
+}
 
 function argument(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -73,9 +78,10 @@ async function main(): Promise<void> {
   const results: Measurement[] = [];
 
   // Baseline: the package's embed(), batches in arrival order, padded to their longest text.
+  const onlyThreads = process.argv.includes('--threads') ? argument('threads', 2) : undefined;
   const model = await initModel(modelSource);
   await model.embed(texts.slice(0, 32)); // warm-up: first call compiles kernels
-  for (const batchSize of [16, 32, 64, 128]) {
+  for (const batchSize of onlyThreads === undefined ? [16, 32, 64, 128] : []) {
     const rates = await timeRuns(texts, repeats, async (chunk) => {
       for (let i = 0; i < chunk.length; i += batchSize) await model.embed(chunk.slice(i, i + batchSize));
     });
@@ -88,6 +94,7 @@ async function main(): Promise<void> {
     [2, [8, 16, 32, 64, 128]],
     [3, [32]],
   ] as const) {
+    if (onlyThreads !== undefined && threads !== onlyThreads) continue;
     for (const batchSize of batchSizes) {
       const embedder = await createUseEmbedder({ threads, batchSize });
       try {
@@ -100,7 +107,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const out = resolve('bench/results/embed-throughput.json');
+  const out = resolve(textArgument('out', 'bench/results/embed-throughput.json'));
   writeFileSync(
     out,
     `${JSON.stringify(
@@ -109,6 +116,7 @@ async function main(): Promise<void> {
         machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version },
         texts: `first ${texts.length} titles of news-stories-dev.csv, ${CHUNK} per embed() call`,
         goalItemsPerSecond: 300,
+        note: textArgument('note', 'normal priority; other processes on the machine share the 2 cores (see loadAverage1m)'),
         results,
       },
       null,

@@ -36,7 +36,7 @@ const envSchema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  EMBED_BATCH_SIZE: intFromEnv(32),
+  EMBED_BATCH_SIZE: intFromEnv(16),
   // Embedding model: `use` (offline default) or `openai` (any /v1/embeddings server: OpenAI, Ollama, vLLM, TEI).
   EMBEDDING_PROVIDER: z.enum(['use', 'openai']).default('use'),
   EMBEDDING_BASE_URL: optionalString,

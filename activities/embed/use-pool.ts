@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EmbedderThreadError } from './errors';
-import { lengthSortedBatches, USE_DIMENSIONS } from './use-model';
+import { lengthSortedBatches, loadUseTokenizer, USE_DIMENSIONS } from './use-model';
 import type { ThreadReply, ThreadRequest } from './use-thread';
 
 /** Options for createUseThreadPool. */
@@ -21,7 +21,7 @@ export interface UseThreadPool {
 
 interface Job {
   id: number;
-  texts: string[];
+  encodings: number[][];
   resolve(vectors: Float32Array): void;
   reject(error: Error): void;
 }
@@ -74,7 +74,10 @@ export async function createUseThreadPool(options: UseThreadPoolOptions): Promis
       if (!job) return;
       thread.job = job;
       thread.worker.ref(); // hold the process open while a result is owed
-      thread.worker.postMessage({ id: job.id, texts: job.texts, batchSize } satisfies ThreadRequest);
+      const lengths = Int32Array.from(job.encodings, (e) => e.length);
+      const tokens = Int32Array.from(job.encodings.flat());
+      const request: ThreadRequest = { id: job.id, tokens, lengths };
+      thread.worker.postMessage(request, [tokens.buffer, lengths.buffer]);
     }
   }
 
@@ -137,8 +140,9 @@ export async function createUseThreadPool(options: UseThreadPoolOptions): Promis
     await Promise.all(stopping.map((t) => t.worker.terminate()));
   }
 
+  let encode: (text: string) => number[];
   try {
-    await Promise.all(Array.from({ length: size }, () => start()));
+    [encode] = await Promise.all([loadUseTokenizer(), ...Array.from({ length: size }, () => start())]);
   } catch (error) {
     await close();
     throw error;
@@ -148,16 +152,17 @@ export async function createUseThreadPool(options: UseThreadPoolOptions): Promis
     async embed(texts) {
       if (closed) throw new EmbedderThreadError('embedder closed', -1);
       if (texts.some((t) => t.trim() === '')) throw new TypeError('Embedder.embed was given an empty text');
-      // Sorted by characters here (tokens are counted in the threads), so each job pads little and the
-      // threads take jobs as they free up, which balances long and short ones.
-      const batches = lengthSortedBatches(texts.map((t) => t.length), batchSize);
+      // Tokenized here, where the CPU is otherwise idle while threads run the model, and sorted by token
+      // count so each job pads little; threads take jobs as they free up, which balances long and short ones.
+      const encodings = texts.map((t) => encode(t));
+      const batches = lengthSortedBatches(encodings.map((e) => e.length), batchSize);
       const out = new Array<Float32Array>(texts.length);
       const done = batches.map(
         (batch) =>
           new Promise<void>((resolve, reject) => {
             queue.push({
               id: nextId++,
-              texts: batch.map((i) => texts[i] as string),
+              encodings: batch.map((i) => encodings[i] as number[]),
               resolve: (flat) => {
                 batch.forEach((i, k) => (out[i] = flat.slice(k * USE_DIMENSIONS, (k + 1) * USE_DIMENSIONS)));
                 resolve();

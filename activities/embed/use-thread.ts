@@ -1,16 +1,17 @@
 /**
  * Entry point of one embed thread (started by use-pool.ts): loads its own copy of the model once, says
- * `ready`, then embeds one batch per message. TensorFlow.js runs single-threaded in Node, so threads are
- * how the embed worker uses more than one core.
+ * `ready`, then runs the model on one batch of token ids per message (the pool tokenizes, so it can batch by
+ * token count). TensorFlow.js runs single-threaded in Node, so threads are how the embed worker uses more
+ * than one core.
  */
 import { parentPort } from 'node:worker_threads';
-import { embedWithModel, loadUseModel, USE_DIMENSIONS, type UseModel } from './use-model';
+import { loadUseModel, USE_DIMENSIONS, type UseModel } from './use-model';
 
-/** Main thread → embed thread. */
+/** Main thread → embed thread: one batch, its texts' token ids back to back and each text's token count. */
 export interface ThreadRequest {
   id: number;
-  texts: string[];
-  batchSize: number;
+  tokens: Int32Array;
+  lengths: Int32Array;
 }
 
 /** Embed thread → main thread: `vectors` holds the batch's vectors back to back, in request order. */
@@ -33,7 +34,13 @@ async function serve(port: NonNullable<typeof parentPort>): Promise<void> {
     return;
   }
   port.on('message', (request: ThreadRequest) => {
-    embedWithModel(model, request.texts, request.batchSize).then(
+    const encodings: number[][] = [];
+    let offset = 0;
+    for (const length of request.lengths) {
+      encodings.push(Array.from(request.tokens.subarray(offset, offset + length)));
+      offset += length;
+    }
+    model.run(encodings).then(
       (vectors) => {
         const flat = new Float32Array(vectors.length * USE_DIMENSIONS);
         vectors.forEach((v, i) => flat.set(v, i * USE_DIMENSIONS));

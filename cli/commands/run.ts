@@ -19,7 +19,7 @@ export function registerRun(program: Command, ctx: () => CliContext): void {
   program
     .command('run')
     .description('start a pipeline pass (collect → embed → cluster → summarize)')
-    .requiredOption('-s, --source <spec...>', 'source specs: csv:<file>, jsonl:<file>, rss:<url>, atom:<url>')
+    .requiredOption('-s, --source <spec...>', 'source specs, e.g. csv:<file>, rss:<url>, hn:top, reddit:<sub>, github:search?q=…, web:<url> (see README: Sources)')
     .option('-w, --window <window>', 'cluster items of this window: all, or a duration like 24h, 7d', 'all')
     .option('--wait', 'wait for the run to finish, showing progress')
     .option('--json', 'print JSON for scripts')

@@ -70,6 +70,7 @@ const hnSearchOptions = z.object({
   limit: limitOption(1000).default(200),
 });
 
+/** `hn:<list>[?limit]` or `hn:search?…`; throws SourceSpecError. */
 export function parseHnSpec(spec: string, target: string): HnListConfig | HnSearchConfig {
   const { path, query } = splitQuery(target);
   const name = path.trim().toLowerCase();
@@ -96,6 +97,7 @@ const redditOptions = z.object({
   stickied: booleanOption.default(false),
 });
 
+/** `reddit:<sub>[+<sub>…][/listing][?t&limit&stickied]`; throws SourceSpecError. */
 export function parseRedditSpec(spec: string, target: string): RedditConfig {
   const { path, query } = splitQuery(target);
   const [rawSub = '', rawListing = 'hot', ...rest] = path.replace(/^\/?r\//, '').split('/');
@@ -123,6 +125,7 @@ const githubSearchOptions = z.object({
 const githubReleaseOptions = z.object({ prereleases: booleanOption.default(true), limit: limitOption(100).default(30) });
 const GITHUB_NAME = /^[A-Za-z0-9][\w.-]{0,99}$/;
 
+/** `github:search?q=…` or `github:releases/<owner>/<repo>`; throws SourceSpecError. */
 export function parseGithubSpec(spec: string, target: string): GithubSearchConfig | GithubReleasesConfig {
   const { path, query } = splitQuery(target);
   if (path === 'search') {

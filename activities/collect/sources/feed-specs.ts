@@ -37,6 +37,7 @@ export function parseUrlFeedSpec(spec: string, kind: 'rss' | 'atom', target: str
   return { kind, url: parseHttpUrl(spec, kind, target).toString() };
 }
 
+/** `web:<url>`: the whole target is the page URL. */
 export function parseWebSpec(spec: string, target: string): WebSourceConfig {
   return { kind: 'web', url: parseHttpUrl(spec, 'web', target).toString() };
 }

@@ -82,8 +82,9 @@ describe('USE embedder', () => {
   it('rejects calls still in flight when closed, instead of leaving them pending', async () => {
     const pooled = await createUseEmbedder({ threads: 1, batchSize: 4 });
     const pending = pooled.embed(Array.from({ length: 64 }, (_, i) => `${texts[i % texts.length]} ${i}`));
+    const rejected = expect(pending).rejects.toBeInstanceOf(EmbedderThreadError); // attached before it settles
     await pooled.close?.();
-    await expect(pending).rejects.toBeInstanceOf(EmbedderThreadError);
+    await rejected;
   });
 
   it('keeps a process that only awaits the pool alive until its vectors arrive', async () => {
