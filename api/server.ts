@@ -34,6 +34,16 @@ export async function listen(deps: ApiDeps, host: string, port: number): Promise
     return timed;
   };
   const server = http.createServer(createApp({ ...deps, vectorStore }, metrics));
+  // Node rejects oversized or malformed requests before Express sees them; answer those with a problem too.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const title = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+    const body = JSON.stringify({ type: 'about:blank', title, status, detail: err.code ?? 'malformed request' });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   server.keepAliveTimeout = 5000;
   const active = new Set<http.ServerResponse>();
   let closing = false;

@@ -26,6 +26,8 @@ import type { VectorStore } from './vector-store';
 export { lanceTableName } from './lancedb-table';
 
 const DELETE_CHUNK = 500;
+/** How long close() waits for a running compaction or index build. */
+const MAINTENANCE_CLOSE_WAIT_MS = 10_000;
 
 /** Options for createLanceDbStore. */
 export interface LanceDbStoreOptions {
@@ -101,7 +103,7 @@ export async function createLanceDbStore(options: LanceDbStoreOptions): Promise<
   }
 
   // Maintenance runs in the background, one at a time per table: building an index over 100k rows takes
-  // minutes, far longer than an embed activity may go without a heartbeat. close() waits for it.
+  // about a minute, longer than an upsert (inside an embed activity) should block. close() waits for it, briefly.
   const maintenance = new Map<OpenTable, Promise<void>>();
   function compact(handle: OpenTable): void {
     if (maintenance.has(handle)) return;
@@ -216,7 +218,14 @@ export async function createLanceDbStore(options: LanceDbStoreOptions): Promise<
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.allSettled(maintenance.values());
+      // Bounded: an index build can take minutes and must not hold up a worker's shutdown. Lance commits
+      // atomically, so a build cut short by the exit leaves the table as it was, to be redone next time.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(maintenance.values()),
+        new Promise((resolve) => (timer = setTimeout(resolve, MAINTENANCE_CLOSE_WAIT_MS).unref())),
+      ]);
+      clearTimeout(timer);
       const handles = await Promise.allSettled(tables.values());
       for (const h of handles) if (h.status === 'fulfilled') h.value.table.close();
       tables.clear();

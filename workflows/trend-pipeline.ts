@@ -29,18 +29,19 @@ const runs = proxyActivities<RunActivities>({
   retry: { maximumAttempts: 20, maximumInterval: '30 seconds' },
 });
 // A source may page through a big feed or file; heartbeats every page show it is alive, and a dead
-// worker is noticed after 2 minutes instead of at the 30-minute start-to-close limit.
+// worker is noticed within a minute instead of at the 30-minute start-to-close limit.
 const collect = proxyActivities<CollectActivities>({
   taskQueue: TASK_QUEUES.collect,
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '1 minute',
   retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 3 },
 });
 // Model load on a cold worker can take a while; each sub-batch heartbeats.
 const embed = proxyActivities<EmbedActivities>({
   taskQueue: TASK_QUEUES.embed,
   startToCloseTimeout: '20 minutes',
-  heartbeatTimeout: '2 minutes',
+  // Sub-batches take well under a second each, so 30 s of silence means the worker is gone.
+  heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 10, maximumInterval: '1 minute' },
 });
 const cluster = proxyActivities<ClusterActivities>({

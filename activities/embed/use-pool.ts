@@ -152,8 +152,8 @@ export async function createUseThreadPool(options: UseThreadPoolOptions): Promis
     async embed(texts) {
       if (closed) throw new EmbedderThreadError('embedder closed', -1);
       if (texts.some((t) => t.trim() === '')) throw new TypeError('Embedder.embed was given an empty text');
-      // Tokenized here, where the CPU is otherwise idle while threads run the model, and sorted by token
-      // count so each job pads little; threads take jobs as they free up, which balances long and short ones.
+      // Tokenized here (~0.07 ms a headline, a few % of the model's time) so batches can be sorted by token
+      // count and pad little; threads take jobs as they free up, which balances long and short ones.
       const encodings = texts.map((t) => encode(t));
       const batches = lengthSortedBatches(encodings.map((e) => e.length), batchSize);
       const out = new Array<Float32Array>(texts.length);
