@@ -61,7 +61,7 @@ export function createEmbedActivities({ db, getEmbedder, vectorStore, subBatchSi
     const rows: BatchRow[] = await db.query(
       `SELECT i.id, i.title, i.text, i.content_hash, i.source_id,
               (extract(epoch from coalesce(i.published_at, i.collected_at)) * 1000)::bigint AS published_ms,
-              i.metadata->>'language' AS language, m.trend_id, e.vector
+              i.language AS language, m.trend_id, e.vector
        FROM run_items ri JOIN items i ON i.id = ri.item_id
        LEFT JOIN embeddings e ON e.model_id = $4 AND e.content_hash = i.content_hash
        LEFT JOIN trend_members m ON m.item_id = i.id

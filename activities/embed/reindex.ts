@@ -39,7 +39,7 @@ interface VectorRow {
 }
 
 const PAYLOAD = `i.source_id, (extract(epoch from coalesce(i.published_at, i.collected_at)) * 1000)::bigint AS published_ms,
-  i.metadata->>'language' AS language, m.trend_id`;
+  i.language AS language, m.trend_id`;
 
 function toRecord(r: { id: string; source_id: number; published_ms: string; language: string | null; trend_id: number | null }, vector: Float32Array): VectorRecord {
   return { id: r.id, vector, source: String(r.source_id), publishedAt: Number(r.published_ms), language: r.language, trendId: r.trend_id };
