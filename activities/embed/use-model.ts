@@ -2,7 +2,7 @@
  * The Universal Sentence Encoder lite model, run directly on its TensorFlow.js graph. Used in-process and
  * inside each embed thread (use-thread.ts). We bypass EmbeddingsModel.embed because it pads every batch to
  * its longest text and converts results to nested arrays. 87 % of the model's time is matrix products over
- * padded positions (a random batch of 64 headlines is 46 % padding), so length-sorted batches give ~1.5× the
+ * padded positions (a random batch of 64 headlines is 46 % padding), so length-sorted batches give ~1.35× the
  * items/s on one thread (bench/results/embed-throughput.json) with the same vectors (cosine > 0.9999).
  */
 import { readFile } from 'node:fs/promises';
