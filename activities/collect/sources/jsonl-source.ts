@@ -85,8 +85,29 @@ export class JsonlSource implements Source {
   }
 }
 
-/** The line as a JSON object, or undefined for invalid JSON and for arrays/scalars. */
+/** Deeper than any real record; hostile nesting would overflow the stack when the item is stored later. */
+const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a JSON text, counting brackets outside strings, stopping early once past the limit. */
+function tooDeep(line: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > MAX_JSON_DEPTH) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
+/** The line as a JSON object, or undefined for invalid or too deeply nested JSON and for arrays/scalars. */
 function parseObject(line: string): Record<string, unknown> | undefined {
+  if (tooDeep(line)) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(line);

@@ -155,4 +155,15 @@ describe('jsonl source', () => {
   it('reports a missing file as SourceNotFoundError', async () => {
     await expect(itemsOf(createSource('jsonl:./does/not/exist.jsonl'))).rejects.toThrow(SourceNotFoundError);
   });
+
+  it('skips a hostile, deeply nested line and keeps the good lines around it', async () => {
+    const deep = `{"title":"deep","url":"https://e.com/deep","x":${'['.repeat(5_000)}${']'.repeat(5_000)}}`;
+    const path = await tmpFile(
+      'nested.jsonl',
+      `{"title":"before","url":"https://e.com/1"}\n${deep}\n{"title":"after [with \\"brackets\\" {","url":"https://e.com/2"}\n`,
+    );
+    const source = createSource(`jsonl:${path}`);
+    expect((await itemsOf(source)).map((i) => i.title)).toEqual(['before', 'after [with "brackets" {']);
+    expect(source.stats).toEqual({ rows: 3, emitted: 2, skipped: 1 });
+  });
 });
