@@ -6,7 +6,7 @@ export interface ClusterInput {
   texts: string[];
   /**
    * The existing trend (any stable key) each item already belongs to, null for none. Items sharing a
-   * seed start as one cluster; new items join it under the same average-linkage rule as any merge.
+   * seed start as one cluster; new items join it under the same average-linkage rule that governs every merge.
    */
   seeds?: ReadonlyArray<number | null>;
   /** Published (else collected) time of each item in ms; enables the time-gap penalty. */

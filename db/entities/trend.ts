@@ -69,7 +69,7 @@ export class TrendEntity {
   @Column({ name: 'source_diversity', type: 'real', default: 0 })
   sourceDiversity!: number;
 
-  /** Sum of members' score and comment counts from item metadata; null when no member has any. */
+  /** Sum of members' score and comment counts from item metadata; null when no member reports either. */
   @Column({ type: 'real', nullable: true })
   engagement!: number | null;
 
