@@ -12,18 +12,15 @@ export function emptyApiStats(): ApiStats {
 }
 
 /**
- * Base of the JSON API connectors (HN, Algolia, Reddit, GitHub): stats and cursor bookkeeping, and
- * `getJson`, which validates the answer's shape so a changed or broken API fails with a clear reason.
+ * Stats and cursor bookkeeping shared by the network sources: every fetchPages call starts fresh
+ * counters and no next cursor, then runs the connector's own `pages`, which sets `this.next` at the end.
  */
-export abstract class JsonApiSource implements Source {
+export abstract class TrackedSource implements Source {
   abstract readonly kind: string;
   protected current: ApiStats = emptyApiStats();
   protected next: SourceCursor | undefined;
 
-  constructor(
-    readonly spec: string,
-    protected readonly http: HttpClient,
-  ) {}
+  constructor(readonly spec: string) {}
 
   get stats(): ApiStats {
     return { ...this.current };
@@ -41,6 +38,19 @@ export abstract class JsonApiSource implements Source {
 
   /** The connector's pages; sets `this.next` after the last one. */
   protected abstract pages(options: FetchOptions): AsyncGenerator<RawItem[]>;
+}
+
+/**
+ * Base of the JSON API connectors (HN, Algolia, Reddit, GitHub): `getJson`, which validates the
+ * answer's shape so a changed or broken API fails with a clear reason.
+ */
+export abstract class JsonApiSource extends TrackedSource {
+  constructor(
+    spec: string,
+    protected readonly http: HttpClient,
+  ) {
+    super(spec);
+  }
 
   /** GETs JSON and checks it against `schema`; a mismatch is a SourceFormatError naming the first problem. */
   protected async getJson<S extends z.ZodType>(

@@ -1,5 +1,5 @@
 import Parser from 'rss-parser';
-import { SeenSet, validatorsFrom, type SourceCursor } from '../cursor';
+import { SeenSet, validatorsFrom } from '../cursor';
 import { errorMessage, SourceFormatError } from '../errors';
 import type { HttpClient } from '../http';
 import { looksLikeHtml } from '../http-body';
@@ -7,8 +7,8 @@ import { htmlToText, parseDate } from '../normalize';
 import { pageSizeOf } from './csv-source';
 import { applyFlavor, FLAVOR_FIELDS } from './feed-flavors';
 import type { FeedKind } from './feed-specs';
-import { emptyApiStats, type ApiStats } from './json-source';
-import type { FetchOptions, RawItem, Source, SourceStats } from './types';
+import { TrackedSource } from './json-source';
+import type { FetchOptions, RawItem } from './types';
 
 const ACCEPT = 'application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5';
 
@@ -23,29 +23,18 @@ const PLATFORM_LANGUAGE: Partial<Record<FeedKind, string>> = { lobsters: 'en', d
  * 304 and nothing else; entries an earlier run collected (by guid, else link) are left out. The
  * feed is one natural page, split by pageSize only to keep page sizes uniform across sources.
  */
-export class RssSource implements Source {
-  private current: SourceStats = { rows: 0, emitted: 0, skipped: 0 };
-  private next: SourceCursor | undefined;
-
+export class RssSource extends TrackedSource {
   constructor(
-    readonly spec: string,
+    spec: string,
     readonly kind: FeedKind,
     private readonly url: string,
     private readonly http: HttpClient,
-  ) {}
-
-  get stats(): SourceStats {
-    return { ...this.current };
+  ) {
+    super(spec);
   }
 
-  get cursor(): SourceCursor | undefined {
-    return this.next;
-  }
-
-  async *fetchPages(options: FetchOptions = {}): AsyncGenerator<RawItem[]> {
-    const stats: ApiStats = emptyApiStats();
-    this.current = stats;
-    this.next = undefined;
+  protected async *pages(options: FetchOptions): AsyncGenerator<RawItem[]> {
+    const stats = this.current;
     const seen = SeenSet.from(options.cursor);
     const response = await this.http.get({
       spec: this.spec,

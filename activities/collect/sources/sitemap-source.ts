@@ -1,13 +1,13 @@
 import { gunzipSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
-import { cursorDate, SeenSet, validatorsFrom, type SourceCursor } from '../cursor';
+import { cursorDate, SeenSet, validatorsFrom } from '../cursor';
 import { errorMessage, SourceError, SourceFormatError } from '../errors';
 import type { HttpClient, HttpResponse } from '../http';
 import { decodeText, looksLikeHtml } from '../http-body';
 import { parseDate } from '../normalize';
 import type { SitemapSourceConfig } from './feed-specs';
-import { emptyApiStats, type ApiStats } from './json-source';
-import type { FetchOptions, RawItem, Source, SourceStats } from './types';
+import { TrackedSource } from './json-source';
+import type { FetchOptions, RawItem } from './types';
 import { articleItem, HTML_ACCEPT } from './web-source';
 
 /** Child sitemaps of an index read per run, newest first (news sites have hundreds of archive sitemaps). */
@@ -29,30 +29,20 @@ interface Entry {
  * lastmod seen, and the URLs already collected. One broken article is skipped and counted; if every
  * article fails, the first failure is the source's.
  */
-export class SitemapSource implements Source {
+export class SitemapSource extends TrackedSource {
   readonly kind = 'sitemap';
-  private current: ApiStats = emptyApiStats();
-  private next: SourceCursor | undefined;
 
   constructor(
-    readonly spec: string,
+    spec: string,
     private readonly config: SitemapSourceConfig,
     private readonly http: HttpClient,
     private readonly maxBytes: number,
-  ) {}
-
-  get stats(): SourceStats {
-    return { ...this.current };
+  ) {
+    super(spec);
   }
 
-  get cursor(): SourceCursor | undefined {
-    return this.next;
-  }
-
-  async *fetchPages(options: FetchOptions = {}): AsyncGenerator<RawItem[]> {
-    const stats = emptyApiStats();
-    this.current = stats;
-    this.next = undefined;
+  protected async *pages(options: FetchOptions): AsyncGenerator<RawItem[]> {
+    const stats = this.current;
     const seen = SeenSet.from(options.cursor);
     const since = cursorDate(options.cursor, 'newest');
     const get = (url: string, accept: string, withValidators = false) =>

@@ -1,11 +1,11 @@
-import { validatorsFrom, type SourceCursor } from '../cursor';
+import { validatorsFrom } from '../cursor';
 import { SourceFormatError } from '../errors';
 import type { HttpClient, HttpResponse } from '../http';
 import { looksLikeHtml } from '../http-body';
 import { extractArticle, isHtmlContentType } from './article';
 import type { WebSourceConfig } from './feed-specs';
-import { emptyApiStats, type ApiStats } from './json-source';
-import type { FetchOptions, RawItem, Source, SourceStats } from './types';
+import { TrackedSource } from './json-source';
+import type { FetchOptions, RawItem } from './types';
 
 export const HTML_ACCEPT = 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5';
 
@@ -13,29 +13,19 @@ export const HTML_ACCEPT = 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5';
  * `web:<url>`: one article page, its main text extracted with Readability. The cursor keeps the
  * page's ETag/Last-Modified, so an unchanged page costs one 304 on later runs.
  */
-export class WebSource implements Source {
+export class WebSource extends TrackedSource {
   readonly kind = 'web';
-  private current: ApiStats = emptyApiStats();
-  private next: SourceCursor | undefined;
 
   constructor(
-    readonly spec: string,
+    spec: string,
     private readonly config: WebSourceConfig,
     private readonly http: HttpClient,
-  ) {}
-
-  get stats(): SourceStats {
-    return { ...this.current };
+  ) {
+    super(spec);
   }
 
-  get cursor(): SourceCursor | undefined {
-    return this.next;
-  }
-
-  async *fetchPages(options: FetchOptions = {}): AsyncGenerator<RawItem[]> {
-    const stats: ApiStats = emptyApiStats();
-    this.current = stats;
-    this.next = undefined;
+  protected async *pages(options: FetchOptions): AsyncGenerator<RawItem[]> {
+    const stats = this.current;
     const response = await this.http.get({
       spec: this.spec,
       url: this.config.url,
