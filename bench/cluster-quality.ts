@@ -22,7 +22,7 @@ import { clusterEmbeddings, DEFAULT_CLUSTER_OPTIONS } from '../activities/cluste
 import type { ClusterOptions } from '../activities/cluster/types';
 import { scoreClustering, type ClusteringScores } from '../activities/cluster/metrics';
 
-interface Dataset {
+export interface Dataset {
   titles: string[];
   stories: string[];
   /** TIMESTAMP column (ms), as the pipeline's published time. */
@@ -42,7 +42,7 @@ function argument(name: string, fallback: string): string {
 }
 
 /** Loads the headlines and their stories, embedding them once and caching the vectors by content. */
-async function loadDataset(dataPath: string, cachePath: string): Promise<Dataset> {
+export async function loadDataset(dataPath: string, cachePath: string): Promise<Dataset> {
   const rows: Array<Record<string, string>> = parse(readFileSync(dataPath, 'utf8'), { columns: true, skip_empty_lines: true });
   const titles = rows.map((r) => r['TITLE'] ?? '');
   const stories = rows.map((r) => r['STORY'] ?? '');
@@ -188,7 +188,10 @@ async function main(): Promise<void> {
   console.log(`wrote ${outPath}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+// Imported by bench/cluster-scaling.ts for the data set; run only as a script.
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -69,15 +69,24 @@ export function cosineDistanceMatrix(vectors: readonly Float32Array[]): Distance
  * so that no merge above `threshold` happens: clusters are merged while their mean pairwise
  * distance is ≤ threshold. Points that merge with nothing get a label of their own.
  * `initialGroups` (disjoint index lists) start out as clusters, as if merged below the threshold.
+ * `weights` gives each point the number of items it stands for (default 1), so that the points
+ * can be groups whose matrix entries are mean distances between their items: merges then weigh
+ * each side by its item count, exactly as if the items had been merged one by one.
  *
  * The matrix is overwritten (Lance–Williams updates happen in place) so that 10k points need
  * one 200 MB buffer, not two; pass a copy if the distances are needed afterwards.
  * Deterministic: ties go to the current chain predecessor, then to the earliest active cluster.
  */
-export function averageLinkageLabels(matrix: DistanceMatrix, threshold: number, initialGroups: readonly (readonly number[])[] = []): number[] {
+export function averageLinkageLabels(
+  matrix: DistanceMatrix,
+  threshold: number,
+  initialGroups: readonly (readonly number[])[] = [],
+  weights?: ArrayLike<number>,
+): number[] {
   const { n, data } = matrix;
   if (data.length !== (n * (n - 1)) / 2) throw new RangeError(`condensed matrix of ${n} points needs ${(n * (n - 1)) / 2} entries, got ${data.length}`);
-  const size = new Float64Array(n).fill(1);
+  if (weights !== undefined && weights.length !== n) throw new RangeError(`${n} points need ${n} weights, got ${weights.length}`);
+  const size = weights === undefined ? new Float64Array(n).fill(1) : Float64Array.from(weights);
   // Active clusters in a dense list (swap-remove) so each nearest-neighbour scan touches only live ones.
   const activeList = new Int32Array(n);
   const position = new Int32Array(n);

@@ -9,8 +9,10 @@
  * points close enough to a cluster centroid rejoin it → renumber largest first → c-TF-IDF
  * keywords, representatives and cohesion.
  */
-import { averageLinkageLabels, condensedIndex, cosineDistanceMatrix, dot, type DistanceMatrix } from './agglomerative';
-import { classTfIdf, forEachLexicalPair, tfidfVectors, tokenize, type SparseVector } from './keywords';
+import { averageLinkageLabels, dot } from './agglomerative';
+import { blendedDistances, type DistanceSignals } from './distances';
+import { classTfIdf, tfidfVectors, tokenize } from './keywords';
+import { multilevelLabels } from './multilevel';
 import type { ClusterInput, ClusterOptions, ClusterResult, KeywordScore } from './types';
 import { NOISE_LABEL } from './metrics';
 
@@ -37,6 +39,11 @@ export const DEFAULT_CLUSTER_OPTIONS: Required<ClusterOptions> = {
   // ARI 0.829 → 0.855 at the same threshold, and better on every half of the data too.
   timeWeight: 0.1,
   timeScaleMs: 24 * 3_600_000,
+  // Windows up to this size get one exact matrix; bigger ones are clustered in blocks of this size,
+  // level by level (multilevel.ts). Measured (bench/cluster-scaling.ts): on the dev split blocks of
+  // 1,000 score NMI 0.911 / ARI 0.864 against 0.912 / 0.857 exact; at 10k resampled items 2.8 s
+  // against 7.2 s with blocks of 3,000, same scores, and time grows about linearly with n.
+  blockSize: 1000,
 };
 
 function compileOptions(options: Partial<ClusterOptions>): Required<ClusterOptions> {
@@ -54,6 +61,7 @@ function compileOptions(options: Partial<ClusterOptions>): Required<ClusterOptio
   check(o.reassignQuantile <= 1 && !Number.isNaN(o.reassignQuantile), `reassignQuantile ${o.reassignQuantile} must be ≤ 1`);
   check(o.timeWeight >= 0 && o.timeWeight <= 1, `timeWeight ${o.timeWeight} must be in [0, 1]`);
   check(o.timeScaleMs > 0, `timeScaleMs ${o.timeScaleMs} must be positive`);
+  check(Number.isInteger(o.blockSize) && o.blockSize >= 2, `blockSize ${o.blockSize} must be an integer ≥ 2`);
   return o;
 }
 
@@ -73,49 +81,20 @@ function validateInput(input: ClusterInput): void {
   });
 }
 
-/** What the distance between two items is made of, besides their embeddings. */
-interface DistanceSignals {
-  lexical: readonly SparseVector[];
-  /** Item times in ms, or undefined when the input has none. */
-  times: readonly number[] | undefined;
-}
-
 /**
- * Blended cosine distance (1 − [(1−w)·embedding cosine + w·TF-IDF cosine]) plus the time gap
- * penalty (timeWeight · min(1, |Δt| / timeScaleMs)) as a condensed matrix over `subset` (all points
- * when omitted). TF-IDF vectors come from the whole window, so a sub-matrix holds exactly the
- * distances of the full one.
+ * Average-linkage labels over `subset` (all points when omitted): one exact matrix when it fits in
+ * a block, else the multilevel approximation. `seeded` groups are only given for the whole window.
  */
-function blendedDistances(
+function linkageLabels(
   vectors: readonly Float32Array[],
   signals: DistanceSignals,
   o: Required<ClusterOptions>,
+  seeded: readonly (readonly number[])[],
   subset?: readonly number[],
-): DistanceMatrix {
-  const pick = <T>(xs: readonly T[]): T[] => (subset ? subset.map((i) => xs[i] as T) : xs.slice());
-  const matrix = cosineDistanceMatrix(pick(vectors));
-  const { n, data } = matrix;
-  const w = o.lexicalWeight;
-  if (w > 0) {
-    // First as if no pair shared a word (lexical cosine 0), then credit the pairs that do; the
-    // inverted index visits only those, so the lexical part costs far less than n².
-    for (let k = 0; k < data.length; k++) data[k] = (1 - w) * (data[k] as number) + w;
-    forEachLexicalPair(pick(signals.lexical), (i, j, cosine) => {
-      const k = condensedIndex(n, i, j);
-      data[k] = (data[k] as number) - w * cosine;
-    });
-  }
-  if (signals.times && o.timeWeight > 0) {
-    const times = pick(signals.times);
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      const ti = times[i] as number;
-      for (let j = i + 1; j < n; j++, k++) {
-        data[k] = (data[k] as number) + o.timeWeight * Math.min(1, Math.abs(ti - (times[j] as number)) / o.timeScaleMs);
-      }
-    }
-  }
-  return matrix;
+): number[] {
+  const size = subset?.length ?? vectors.length;
+  if (size <= o.blockSize) return averageLinkageLabels(blendedDistances(vectors, signals, o, subset), o.distanceThreshold, seeded);
+  return multilevelLabels(vectors, signals, o, seeded, subset);
 }
 
 /** Index lists of the items that share a seed, in order of first appearance. */
@@ -143,7 +122,7 @@ function splitParts(
   o: Required<ClusterOptions>,
 ): number[][] {
   if (members.length < 2 * o.minClusterSize) return [members.slice()];
-  const local = averageLinkageLabels(blendedDistances(vectors, signals, o, members), o.distanceThreshold);
+  const local = linkageLabels(vectors, signals, o, [], members);
   const parts = groupsLargestFirst(local).map((g) => g.map((k) => members[k] as number));
   const big = parts.filter((g) => g.length >= o.minClusterSize);
   if (big.length < 2) return [members.slice()];
@@ -225,8 +204,7 @@ export function clusterEmbeddings(input: ClusterInput, options: Partial<ClusterO
 
   const signals: DistanceSignals = { lexical: o.lexicalWeight > 0 ? tfidfVectors(tokens) : [], times: input.times };
   const seeded = seedGroups(input.seeds);
-  let labels =
-    n === 0 ? [] : n === 1 ? [0] : averageLinkageLabels(blendedDistances(vectors, signals, o), o.distanceThreshold, seeded);
+  let labels = n === 0 ? [] : n === 1 ? [0] : linkageLabels(vectors, signals, o, seeded);
   // A cluster holding an earlier trend is kept whatever its size: the trend exists already.
   const sizes = new Map<number, number>();
   const hasSeed = new Set<number>();

@@ -37,6 +37,11 @@ export interface ClusterOptions {
   /** Distance added to a pair `timeScaleMs` or more apart (linearly less for closer pairs); 0 = ignore time. */
   timeWeight?: number;
   timeScaleMs?: number;
+  /**
+   * Windows of up to this many items are clustered exactly with one distance matrix; bigger ones
+   * in blocks of at most this many, level by level (see multilevel.ts). Memory grows with its square.
+   */
+  blockSize?: number;
 }
 
 export interface KeywordScore {
