@@ -27,6 +27,21 @@ interface MemberRow {
   source: string;
 }
 
+// An LLM call can take a minute; beating meanwhile lets Temporal notice a dead worker within the
+// heartbeat timeout (1 min) instead of the 5-minute start-to-close limit, and delivers cancellation.
+const HEARTBEAT_EVERY_MS = 10_000;
+
+async function heartbeatWhile<T>(work: Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  ctx.heartbeat();
+  const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** The summarize stage: one activity per new or changed trend; unchanged memberships are never re-summarized. */
 export function createSummarizeActivities({ db, summarizer, extractive, maxItems = 20, tokenBudgetPerRun }: SummarizeActivityDeps) {
   /** True when the run has spent its budget; counts the fallback it causes. */
@@ -92,7 +107,7 @@ export function createSummarizeActivities({ db, summarizer, extractive, maxItems
       };
       let summary;
       try {
-        summary = await use.summarize(forSummary, Context.current().cancellationSignal);
+        summary = await heartbeatWhile(use.summarize(forSummary, Context.current().cancellationSignal));
       } catch (err) {
         // A request the endpoint rejects for good (bad model name, auth) skips Temporal's retries, so the
         // workflow falls back at once; junk output is retried, as sampling may do better next time.
