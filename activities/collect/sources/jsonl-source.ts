@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
 import { SourceFormatError } from '../errors';
-import { openLocalFile, pageSizeOf, toFileError } from './csv-source';
-import { mapRecord, missingColumns, type FileSourceConfig, type SourceStats } from './spec';
-import type { FetchOptions, RawItem, Source } from './types';
+import { LocalFileSource, openLocalFile } from './file-source';
+import { missingColumns, type SourceStats } from './spec';
+import type { FetchOptions, RawItem } from './types';
 
 // Key names are collected only from the first objects, to name missing keys without holding a huge set.
 const KEY_SAMPLE_OBJECTS = 1000;
@@ -11,77 +11,51 @@ const KEY_SAMPLE_OBJECTS = 1000;
  * Reads a local JSON Lines file (one object per line) as a stream, one page at a time. Lines that are not
  * JSON objects or lack title/url are skipped and counted; a file where no line yields an item is a SourceFormatError.
  */
-export class JsonlSource implements Source {
+export class JsonlSource extends LocalFileSource {
   readonly kind = 'jsonl';
-  private current: SourceStats = { rows: 0, emitted: 0, skipped: 0 };
-
-  constructor(
-    readonly spec: string,
-    private readonly config: FileSourceConfig,
-  ) {}
-
-  /** Counters of the latest (or running) fetchPages call. */
-  get stats(): SourceStats {
-    return { ...this.current };
-  }
 
   async *fetchPages(options: FetchOptions = {}): AsyncGenerator<RawItem[]> {
     const { spec, config } = this;
-    const { signal } = options;
-    const stats: SourceStats = { rows: 0, emitted: 0, skipped: 0 };
-    this.current = stats;
-    const pageSize = pageSizeOf(options);
-    const input = await openLocalFile(spec, config.path, signal);
+    const stats = this.startStats();
+    const input = await openLocalFile(spec, config.path, options.signal);
     const lines = createInterface({ input, crlfDelay: Infinity });
-
-    let invalidJson = 0;
-    let objects = 0;
-    const keysSeen = new Set<string>();
-    let page: RawItem[] = [];
-    try {
-      for await (const rawLine of lines) {
-        const line = stats.rows === 0 && invalidJson === 0 ? rawLine.replace(/^\uFEFF/, '') : rawLine;
-        if (line.trim() === '') continue;
-        stats.rows += 1;
-        const record = parseObject(line);
-        if (record === undefined) {
-          invalidJson += 1;
-          stats.skipped += 1;
-          continue;
-        }
-        objects += 1;
-        if (objects <= KEY_SAMPLE_OBJECTS) for (const key of Object.keys(record)) keysSeen.add(key);
-        const item = mapRecord(record, config);
-        if (item === null) {
-          stats.skipped += 1;
-          continue;
-        }
-        page.push(item);
-        if (page.length >= pageSize) {
-          stats.emitted += page.length;
-          yield page;
-          page = [];
-          signal?.throwIfAborted();
-        }
-      }
-    } catch (err) {
-      throw toFileError(spec, config.path, err, signal);
-    } finally {
+    const seen = { invalidJson: 0, objects: 0, keys: new Set<string>() };
+    yield* this.pagesOf(objectsOf(lines, stats, seen), stats, options, () => {
       lines.close();
       input.destroy();
-    }
+    });
 
-    if (page.length > 0) {
-      stats.emitted += page.length;
-      yield page;
-    }
     if (stats.rows === 0 || stats.emitted > 0) return;
-    if (invalidJson === stats.rows) {
+    if (seen.invalidJson === stats.rows) {
       throw new SourceFormatError(spec, `${config.path} is not JSON Lines: none of ${stats.rows} lines is a JSON object`);
     }
-    const missing = missingColumns(config.mapping, keysSeen);
+    const missing = missingColumns(config.mapping, seen.keys);
     const detail = missing.length > 0 ? `no object has key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : 'no object has a non-empty title and url';
-    throw new SourceFormatError(spec, `${config.path}: ${detail} (${stats.rows} lines, ${invalidJson} not valid JSON objects)`);
+    throw new SourceFormatError(spec, `${config.path}: ${detail} (${stats.rows} lines, ${seen.invalidJson} not valid JSON objects)`);
+  }
+}
+
+/** The JSON objects of the lines; other lines are counted as skipped rows (and as invalid JSON) here. */
+async function* objectsOf(
+  lines: AsyncIterable<string>,
+  stats: SourceStats,
+  seen: { invalidJson: number; objects: number; keys: Set<string> },
+): AsyncGenerator<Record<string, unknown>> {
+  let first = true;
+  for await (const rawLine of lines) {
+    const line = first ? rawLine.replace(/^\uFEFF/, '') : rawLine;
+    first = false;
+    if (line.trim() === '') continue;
+    const record = parseObject(line);
+    if (record === undefined) {
+      stats.rows += 1;
+      stats.skipped += 1;
+      seen.invalidJson += 1;
+      continue;
+    }
+    seen.objects += 1;
+    if (seen.objects <= KEY_SAMPLE_OBJECTS) for (const key of Object.keys(record)) seen.keys.add(key);
+    yield record;
   }
 }
 

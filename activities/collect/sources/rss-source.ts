@@ -4,7 +4,7 @@ import { errorMessage, SourceFormatError } from '../errors';
 import type { HttpClient } from '../http';
 import { looksLikeHtml } from '../http-body';
 import { htmlToText, parseDate } from '../normalize';
-import { pageSizeOf } from './csv-source';
+import { pageSizeOf } from './file-source';
 import { applyFlavor, FLAVOR_FIELDS } from './feed-flavors';
 import type { FeedKind } from './feed-specs';
 import { TrackedSource } from './json-source';
