@@ -44,10 +44,10 @@ function parseArgs(argv: string[]) {
   };
 }
 
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)] as T;
 
-const killWorker: Fault = async ({ pool }) => {
-  const queue = pick(QUEUES);
+// Pools in turn (the moment within the run stays random), so every pool is killed even in a short run.
+const killWorker: Fault = async ({ pool, run }) => {
+  const queue = QUEUES[run % QUEUES.length] as (typeof QUEUES)[number];
   const pid = pool.pid(queue);
   pool.killOne(queue);
   return `kill -9 worker:${queue} (pid ${pid})`;
