@@ -51,10 +51,10 @@ describe('fault injection (CI subset of npm run test:faults)', () => {
       { cwd: root, encoding: 'utf8', timeout: 15 * 60_000 },
     );
     if (r.status !== 0) throw new Error(`fault runner exited ${r.status}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-    const report = JSON.parse(fs.readFileSync(out, 'utf8')) as { summary: ScenarioResult[] };
-    const byScenario = new Map(report.summary.map((s) => [s.scenario, s]));
+    const report = JSON.parse(fs.readFileSync(out, 'utf8')) as { results: ScenarioResult[] };
+    const byScenario = new Map(report.results.map((s) => [s.scenario, s]));
     expect([...byScenario.keys()].sort()).toEqual(['kill', 'postgres', 'reference', 'temporal']);
-    for (const s of report.summary) {
+    for (const s of report.results) {
       expect({ scenario: s.scenario, completed: s.completed, mismatches: s.mismatchDetails }).toEqual({ scenario: s.scenario, completed: s.runs, mismatches: [] });
       expect(s.finalCounts.items).toBeGreaterThan(0);
       expect(s.finalCounts.duplicateUrls + s.finalCounts.duplicateEmbeddings).toBe(0);
