@@ -38,18 +38,25 @@ export function createMetrics() {
     labelNames: ['client'] as const,
     registers: [registry],
   });
+  // One labelled child per (method, route, status), found by one string key: cheaper than prom-client
+  // hashing the label object on every observation. Routes are templates, so the map stays small.
+  const durationFor = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
   const middleware = (req: Request, res: Response, next: NextFunction) => {
-    const end = httpDuration.startTimer();
+    const started = process.hrtime.bigint();
     inFlight.inc();
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
+    // 'close' follows 'finish' on every response, and comes alone when the client hangs up mid-request.
+    res.once('close', () => {
       inFlight.dec();
-      end({ method: req.method, route: routeLabel(req), status: String(res.statusCode) });
-    };
-    res.on('finish', finish);
-    res.on('close', finish); // a client that hangs up mid-request still counts, and leaves the gauge
+      const route = routeLabel(req);
+      const status = String(res.statusCode);
+      const key = `${req.method} ${route} ${status}`;
+      let child = durationFor.get(key);
+      if (!child) {
+        child = httpDuration.labels(req.method, route, status);
+        durationFor.set(key, child);
+      }
+      child.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    });
     next();
   };
   return { registry, middleware, authFailures, rateLimited, stores: createStoreMetrics(registry) };

@@ -10,8 +10,12 @@ import { countActiveApiKeys } from '../services/api-keys';
 import { createVectorStore } from '../vectors';
 import type { VectorStore } from '../vectors/vector-store';
 import { lazy } from '../workers/deps';
-import { createApp, type ApiDeps } from './app';
+import { createApp, databaseUrlOf, preRouteMiddleware, type ApiDeps } from './app';
+import { createEventStream } from './event-stream';
+import { createFastPath } from './fast-path';
 import { createMetrics } from './metrics';
+import { createResponseCache, type ResponseCache } from './response-cache';
+import { listenForTrendChanges, type TrendChanges } from './trend-changes';
 
 export interface RunningApi {
   url: string;
@@ -33,7 +37,11 @@ export async function listen(deps: ApiDeps, host: string, port: number): Promise
     timedStores.set(store, timed);
     return timed;
   };
-  const server = http.createServer(createApp({ ...deps, vectorStore }, metrics));
+  const trends = await trendResponseCache(deps);
+  const events = deps.events ?? createEventStream({ db: deps.db, url: databaseUrlOf(deps), log: deps.log });
+  const app = createApp({ ...deps, vectorStore, trendCache: trends?.cache, events }, metrics);
+  const fast = trends && createFastPath({ app, preRoute: preRouteMiddleware(app), cache: trends.cache, log: deps.log });
+  const server = http.createServer(fast ? (req, res) => fast(req, res) || void app(req, res) : app);
   // Node rejects oversized or malformed requests before Express sees them; answer those with a problem too.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return void socket.destroy();
@@ -64,19 +72,31 @@ export async function listen(deps: ApiDeps, host: string, port: number): Promise
   return {
     url: `http://${host}:${bound}`,
     close: () =>
-      (closed ??= new Promise<void>((resolve, reject) => {
+      // SSE streams never end on their own: end them first, or server.close() waits for the force timeout.
+      (closed ??= events.close().then(() => new Promise<void>((resolve, reject) => {
         closing = true;
         for (const res of active) if (!res.headersSent) res.setHeader('Connection', 'close');
         const force = setTimeout(() => server.closeAllConnections(), deps.config.api.shutdownTimeoutMs);
         server.close((err) => {
           clearTimeout(force);
           detachDb();
-          if (err) reject(err);
-          else resolve();
+          void (trends?.changes.close() ?? Promise.resolve()).then(() => (err ? reject(err) : resolve()));
         });
         server.closeIdleConnections();
-      })),
+      }))),
   };
+}
+
+/**
+ * The trend response cache, invalidated by the trend-change notifications of the database the API
+ * reads; none when it is turned off (API_CACHE_MAX_MB=0) or the data source has no URL to listen on.
+ */
+async function trendResponseCache(deps: ApiDeps): Promise<{ cache: ResponseCache; changes: TrendChanges } | undefined> {
+  const url = (deps.db.options as { url?: string }).url;
+  const maxBytes = deps.config.api.cacheMaxBytes;
+  if (deps.trendCache || !url || maxBytes <= 0) return undefined;
+  const changes = await listenForTrendChanges({ url, log: deps.log });
+  return { cache: createResponseCache({ changes, maxBytes }), changes };
 }
 
 /** Builds the API's own connections from config (used by `npm start` and `npm run api`). */

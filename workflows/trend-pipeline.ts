@@ -4,8 +4,11 @@ import {
   CancellationScope,
   defineQuery,
   isCancellation,
+  log,
+  ParentClosePolicy,
   proxyActivities,
   setHandler,
+  startChild,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -17,7 +20,8 @@ import type { SummarizeActivities } from '../activities/summarize/activities';
 import type { RunActivities } from '../activities/runs';
 import { SA } from './search-attributes';
 import { TASK_QUEUES } from './task-queues';
-import type { PipelineParams, RunProgress, RunStats, SourceResult } from './types';
+import type { FinalizeRunResult, PipelineParams, RunProgress, RunStats, SourceResult } from './types';
+import { webhookDeliveryWorkflow } from './webhook-delivery';
 import { parseWindow } from './window';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
@@ -54,6 +58,8 @@ const cluster = proxyActivities<ClusterActivities>({
 const summarize = proxyActivities<SummarizeActivities>({
   taskQueue: TASK_QUEUES.summarize,
   startToCloseTimeout: '5 minutes',
+  // The activity beats every 10 s while the model writes, so a killed worker costs a minute, not five.
+  heartbeatTimeout: '1 minute',
   retry: { maximumAttempts: 3, initialInterval: '5 seconds', backoffCoefficient: 3 },
 });
 
@@ -83,6 +89,26 @@ function describeFailure(err: unknown): { type: string; message: string } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
   return { type: cause instanceof Error ? cause.name : 'Error', message: String(cause instanceof Error ? cause.message : cause) };
+}
+
+/**
+ * Hands the run's outcome events to a webhookDeliveryWorkflow that outlives the run (ABANDON), so a
+ * slow or dead receiver never holds a run open. Its id is derived from the run: started at most once.
+ */
+async function deliverWebhooks(runId: string, outcome: FinalizeRunResult | undefined): Promise<void> {
+  if (!outcome || outcome.webhookEventIds.length === 0) return;
+  try {
+    await startChild(webhookDeliveryWorkflow, {
+      workflowId: `${runId}-webhooks`,
+      taskQueue: TASK_QUEUES.workflows,
+      args: [{ eventIds: outcome.webhookEventIds }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // The run's own result stands; the events stay in the outbox (and the SSE stream) regardless.
+    log.warn('could not start webhook delivery', { runId, error: err instanceof Error ? err.message : String(err) });
+  }
 }
 
 /** One pass: collect → embed → cluster → summarize → finalize. The workflow id is the run id. */
@@ -193,7 +219,8 @@ export async function trendPipelineWorkflow(params: PipelineParams): Promise<Run
     });
 
     progress.stage = 'finalizing';
-    await runs.finalizeRun({ runId, status: 'completed', stats });
+    const outcome = await runs.finalizeRun({ runId, status: 'completed', stats });
+    await deliverWebhooks(runId, outcome);
     progress.stage = 'done';
     progress.status = 'completed';
     publish();
@@ -203,9 +230,10 @@ export async function trendPipelineWorkflow(params: PipelineParams): Promise<Run
     progress.status = cancelled ? 'cancelled' : 'failed';
     progress.error = describeFailure(err).message;
     // Record the outcome even though the workflow itself was cancelled.
-    await CancellationScope.nonCancellable(() =>
-      runs.finalizeRun({ runId, status: progress.status as 'failed' | 'cancelled', stats, error: progress.error }),
-    );
+    await CancellationScope.nonCancellable(async () => {
+      const outcome = await runs.finalizeRun({ runId, status: progress.status as 'failed' | 'cancelled', stats, error: progress.error });
+      await deliverWebhooks(runId, outcome);
+    });
     publish();
     throw err;
   }

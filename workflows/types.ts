@@ -126,3 +126,46 @@ export interface RecordSourceFailureInput {
   errorType: string;
   message: string;
 }
+
+/** What finalizeRun hands back when some webhook wants the run's outcome events (else nothing). */
+export interface FinalizeRunResult {
+  webhookEventIds: string[];
+}
+
+/** Backoff of webhook deliveries (config `WEBHOOK_*`), read by the planner so workflows stay config-free. */
+export interface WebhookRetrySettings {
+  initialIntervalMs: number;
+  maximumIntervalMs: number;
+  /** Schedule-to-close: how long a receiver may stay down before its delivery is given up. */
+  giveUpAfterMs: number;
+  /** One POST's timeout. */
+  timeoutMs: number;
+}
+
+/** Input of webhookDeliveryWorkflow: events to deliver, optionally to some webhooks only. */
+export interface WebhookDeliveryInput {
+  eventIds: string[];
+  webhookIds?: number[];
+}
+
+export interface WebhookDeliveryPlan {
+  deliveryIds: string[];
+  retry: WebhookRetrySettings;
+}
+
+export interface DeliverWebhookInput {
+  deliveryId: string;
+  retry: WebhookRetrySettings;
+}
+
+export interface DeliverWebhookResult {
+  deliveryId: string;
+  /** skipped: the webhook was deleted or disabled meanwhile. */
+  status: 'delivered' | 'skipped';
+  attempts: number;
+}
+
+export interface GiveUpDeliveryInput {
+  deliveryId: string;
+  reason: string;
+}

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PipelineMetrics } from '../../observability/pipeline-metrics';
 import { bytesToVector } from '../../db/vector-codec';
+import { appendEvents } from '../../services/events';
 import type { ClusterWindowInput, ClusterWindowResult } from '../../workflows/types';
 import { clusterEmbeddings, DEFAULT_CLUSTER_OPTIONS } from './cluster-embeddings';
 import { lockTrends, persistClusters, staleTrendIds, writeSnapshot, type SummaryKey } from './persist-trends';
@@ -124,6 +125,8 @@ export function createClusterActivities({ db, options, summaryKey, metrics }: Cl
         };
       });
       await metrics?.clustered(input.runId); // after commit: it reads the snapshot just written
+      const { changedTrendIds, ...counts } = windowResult;
+      await appendEvents(db, [{ type: 'run.progress', runId: input.runId, subject: 'clustered', payload: { stage: 'clustered', ...counts, toSummarize: changedTrendIds.length } }]);
       return windowResult;
     },
   };

@@ -46,7 +46,22 @@ export class EmbedderThreadError extends EmbedError {
   }
 }
 
+/** Thrown when a local transformers.js model folder is missing, incomplete or cannot be loaded; a retry cannot fix it. */
+export class TransformersModelError extends EmbedError {
+  constructor(
+    message: string,
+    readonly modelPath: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** True for errors a retry of the same input cannot fix, which the embed activity reports as non-retryable. */
 export function isPermanentEmbedError(error: unknown): boolean {
-  return (error instanceof EmbedderRequestError && !error.retryable) || error instanceof EmbedderResponseError;
+  return (
+    (error instanceof EmbedderRequestError && !error.retryable) ||
+    error instanceof EmbedderResponseError ||
+    error instanceof TransformersModelError
+  );
 }

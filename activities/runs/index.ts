@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { RunEntity, RunSourceEntity } from '../../db/entities';
-import type { FinalizeRunInput, RecordSourceFailureInput, StartRunInput } from '../../workflows/types';
+import { appendEvents, runOutcomeEvents } from '../../services/events';
+import { anyWebhookWants } from '../../services/webhooks';
+import type { FinalizeRunInput, FinalizeRunResult, RecordSourceFailureInput, StartRunInput } from '../../workflows/types';
 
 export interface RunActivityDeps {
   db: DataSource;
@@ -25,6 +27,9 @@ export function createRunActivities({ db }: RunActivityDeps) {
         })
         .orIgnore()
         .execute();
+      await appendEvents(db, [
+        { type: 'run.started', runId: input.runId, payload: { trigger: input.params.trigger ?? 'api', sources: input.params.sources, window: input.params.window } },
+      ]);
     },
 
     /** Records why a source failed for this run (the collect activity could not, having failed). */
@@ -42,13 +47,26 @@ export function createRunActivities({ db }: RunActivityDeps) {
         })
         .orUpdate(['status', 'error_type', 'error'], ['run_id', 'spec'])
         .execute();
+      await appendEvents(db, [
+        { type: 'run.progress', runId: input.runId, subject: `source:${input.spec}`, payload: { stage: 'collecting', source: input.spec, status: 'failed', error: input.message.slice(0, 500) } },
+      ]);
     },
 
-    async finalizeRun(input: FinalizeRunInput): Promise<void> {
-      await db.getRepository(RunEntity).update(
-        { id: input.runId },
-        { status: input.status, stats: { ...input.stats }, error: input.error ?? null, finishedAt: new Date() },
-      );
+    /**
+     * Records the outcome and its events (outcome, emerging trends, digest) in one transaction; hands
+     * back the events some webhook wants, for the workflow to deliver, or undefined when none does.
+     */
+    async finalizeRun(input: FinalizeRunInput): Promise<FinalizeRunResult | undefined> {
+      const events = await runOutcomeEvents(db, { runId: input.runId, status: input.status, stats: input.stats, error: input.error });
+      const ids = await db.transaction(async (tx) => {
+        await tx.getRepository(RunEntity).update(
+          { id: input.runId },
+          { status: input.status, stats: { ...input.stats }, error: input.error ?? null, finishedAt: new Date() },
+        );
+        return appendEvents(tx, events);
+      });
+      if (!(await anyWebhookWants(db, events.map((e) => e.type)))) return undefined;
+      return { webhookEventIds: ids };
     },
   };
 }

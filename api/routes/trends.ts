@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { explainTrend, getTrend, listTrends, TREND_LIFECYCLES, TREND_SORTS } from '../../services/trends';
 import type { ApiDeps } from '../app';
@@ -36,19 +36,38 @@ const trendPage = z.object({
   next: z.string().nullable().describe('link to the next page (same filters and order); null on the last'),
 });
 
-export function trendsRouter({ db }: ApiDeps): Router {
+const NOT_MODIFIED = {
+  description:
+    'If-None-Match holds the current ETag: keep the copy you have. Answers carry a strong ETag and `Cache-Control: no-cache`, and are gzip- or br-encoded when Accept-Encoding allows',
+};
+
+/** Sends `produce()`'s JSON through the trend response cache when the app has one, else as it is. */
+function cachedJson({ trendCache }: ApiDeps) {
+  return async (req: Request, res: Response, key: string, produce: () => Promise<unknown>) => {
+    if (trendCache) await trendCache.send(req, res, key, produce);
+    else res.json(await produce());
+  };
+}
+
+export function trendsRouter(deps: ApiDeps): Router {
+  const { db } = deps;
   const r = apiRouter();
   const tags = ['trends'];
+  const send = cachedJson(deps);
   r.get(
     '/trends',
-    { summary: 'List trends with their summaries (largest first unless `sort` says otherwise)', tags, query: listQuery, responses: { 200: { description: 'a page of trends', schema: trendPage } } },
+    { summary: 'List trends with their summaries (largest first unless `sort` says otherwise)', tags, query: listQuery, responses: { 200: { description: 'a page of trends', schema: trendPage }, 304: NOT_MODIFIED } },
     async ({ query: q }, req, res) => {
-      const { total, trends } = await listTrends(db, q);
-      // The link keeps the client's own filters and moves the offset; a page shorter than `limit` is the last.
-      const params = new URLSearchParams(Object.entries(req.query).filter((e): e is [string, string] => typeof e[1] === 'string'));
-      params.set('offset', String(q.offset + q.limit));
-      const next = trends.length === q.limit && q.offset + q.limit < total ? `/api/v1/trends?${params.toString()}` : null;
-      res.json({ total, limit: q.limit, offset: q.offset, trends, next });
+      // Keyed by the raw URL: the body depends on the raw query string (the `next` link repeats the
+      // client's own parameters), and the fast path (api/fast-path.ts) finds hits by the raw URL.
+      await send(req, res, req.originalUrl, async () => {
+        const { total, trends } = await listTrends(db, q);
+        // The link keeps the client's own filters and moves the offset; a page shorter than `limit` is the last.
+        const params = new URLSearchParams(Object.entries(req.query).filter((e): e is [string, string] => typeof e[1] === 'string'));
+        params.set('offset', String(q.offset + q.limit));
+        const next = trends.length === q.limit && q.offset + q.limit < total ? `/api/v1/trends?${params.toString()}` : null;
+        return { total, limit: q.limit, offset: q.offset, trends, next };
+      });
     },
   );
   r.get(
@@ -58,10 +77,10 @@ export function trendsRouter({ db }: ApiDeps): Router {
       tags,
       params: trendParams,
       query: trendQuery,
-      responses: { 200: { description: 'the trend', schema: trendView }, 404: { description: 'no such trend' } },
+      responses: { 200: { description: 'the trend', schema: trendView }, 304: NOT_MODIFIED, 404: { description: 'no such trend' } },
     },
-    async ({ params, query }, _req, res) => {
-      res.json(await getTrend(db, params.id, query.items));
+    async ({ params, query }, req, res) => {
+      await send(req, res, req.originalUrl, () => getTrend(db, params.id, query.items));
     },
   );
   r.get(

@@ -11,6 +11,9 @@ export { TrendMemberEntity } from './trend-member';
 export { ClusterAssignmentEntity } from './cluster-assignment';
 export { SummaryEntity } from './summary';
 export { ApiKeyEntity, type ApiKeyScope } from './api-key';
+export { EventEntity } from './event';
+export { WebhookEntity } from './webhook';
+export { WebhookDeliveryEntity, type DeliveryAttempt, type WebhookDeliveryStatus } from './webhook-delivery';
 
 import { SourceEntity } from './source';
 import { ItemEntity } from './item';
@@ -25,6 +28,9 @@ import { SummaryEntity } from './summary';
 import { ApiKeyEntity } from './api-key';
 import { TrendEventEntity } from './trend-event';
 import { RunLlmUsageEntity } from './run-llm-usage';
+import { EventEntity } from './event';
+import { WebhookEntity } from './webhook';
+import { WebhookDeliveryEntity } from './webhook-delivery';
 
 export const ENTITIES = [
   SourceEntity,
@@ -40,4 +46,7 @@ export const ENTITIES = [
   ApiKeyEntity,
   TrendEventEntity,
   RunLlmUsageEntity,
+  EventEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
 ];

@@ -142,6 +142,19 @@ describe('web dashboard in headless Chromium, on data from a real run', () => {
     expect(results.join(' ')).toMatch(/icahn|ebay/i);
   });
 
+  it('shows a run started elsewhere live, from the event stream, without a reload', async () => {
+    await page.locator('#live-status[data-state="ok"]').waitFor({ timeout: 10_000 });
+    await expect(page.locator('#live-status').textContent()).resolves.toBe('live');
+    await page.evaluate("document.body.dataset.marker = 'before-run'"); // a reload would drop it
+    const { runId: liveRunId } = await startPipelineRun(stack.client, { sources: [`csv:${SAMPLE_CSV}`], window: 'all', trigger: 'api' });
+    await stack.client.workflow.getHandle(liveRunId).result();
+    // Well inside the page's 20 s poll: the row comes from the run.completed event.
+    await page.locator(`#runs-table tr[data-run-id="${liveRunId}"] .badge`, { hasText: 'completed' }).waitFor({ timeout: 5_000 });
+    const [last] = (await stack.db.query(`SELECT max(id)::text AS id FROM events WHERE run_id = $1`, [liveRunId])) as Array<{ id: string }>;
+    await page.locator(`#live-status[data-last-event-id="${last!.id}"]`).waitFor({ timeout: 5_000 });
+    await expect(page.evaluate('document.body.dataset.marker')).resolves.toBe('before-run');
+  });
+
   it('saves a full-page screenshot with no script errors on the page', async () => {
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

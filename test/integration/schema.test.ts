@@ -17,6 +17,7 @@ const ENTITY_TABLES = [
   'api_keys',
   'cluster_assignments',
   'embeddings',
+  'events',
   'items',
   'run_items',
   'run_llm_usage',
@@ -27,6 +28,8 @@ const ENTITY_TABLES = [
   'trend_events',
   'trend_members',
   'trends',
+  'webhook_deliveries',
+  'webhooks',
 ];
 
 describe('migrations match the entities', () => {

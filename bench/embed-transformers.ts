@@ -1,0 +1,183 @@
+/**
+ * The transformers.js embedder (all-MiniLM-L6-v2, fp32 and int8, from `trendflow models fetch`) against USE
+ * on the dev headlines: throughput per batch size and onnxruntime thread count, and clustering quality
+ * (NMI/ARI against the STORY column) with the production clustering, sweeping the distance threshold, whose
+ * default (0.72) was tuned on USE vectors.
+ *
+ *   npx tsc -p tsconfig.build.json && node dist/bench/embed-transformers.js [--repeats 2] [--out FILE]
+ *     [--models minilm,minilm-q] [--skip-throughput] [--skip-cluster]
+ *
+ * Models are fetched into MODELS_DIR (default ./data/models) when missing. Data: UCI News Aggregator
+ * (Gasparetti, 2016), CC BY 4.0. Other processes share the machine's cores, so each measurement records the
+ * 1-minute load average, and the best of `repeats` passes is reported next to the median.
+ * Writes bench/results/embed-transformers.json.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { clusterEmbeddings, DEFAULT_CLUSTER_OPTIONS } from '../activities/cluster/cluster-embeddings';
+import { scoreClustering } from '../activities/cluster/metrics';
+import type { Embedder } from '../activities/embed/embedder';
+import { createTransformersEmbedder } from '../activities/embed/transformers-embedder';
+import { createUseEmbedder } from '../activities/embed/use-embedder';
+import { loadConfig } from '../config/config';
+import { fetchModel, MODEL_NAMES, type ModelName } from '../services/models';
+
+const CHUNK = 256; // texts per embed() call, as activities/embed/index.ts sends them
+const load = () => Number((os.loadavg()[0] ?? 0).toFixed(2));
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+function argument(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
+}
+
+interface Throughput {
+  embedder: string;
+  threads: number;
+  batchSize: number;
+  items: number;
+  bestItemsPerSecond: number;
+  medianItemsPerSecond: number;
+  loadAverage1m: number;
+}
+
+async function measure(label: string, embedder: Embedder, texts: string[], repeats: number, threads: number, batchSize: number): Promise<Throughput> {
+  await embedder.embed(texts.slice(0, 64)); // warm-up
+  const rates: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < texts.length; i += CHUNK) await embedder.embed(texts.slice(i, i + CHUNK));
+    rates.push(texts.length / (Number(process.hrtime.bigint() - started) / 1e9));
+  }
+  rates.sort((a, b) => a - b);
+  const m = {
+    embedder: label,
+    threads,
+    batchSize,
+    items: texts.length,
+    bestItemsPerSecond: Math.round(rates[rates.length - 1] ?? 0),
+    medianItemsPerSecond: Math.round(rates[Math.floor((rates.length - 1) / 2)] ?? 0),
+    loadAverage1m: load(),
+  };
+  console.log(`${label.padEnd(12)} threads ${threads} batch ${String(batchSize).padStart(3)}: best ${m.bestItemsPerSecond} items/s, median ${m.medianItemsPerSecond} (load ${m.loadAverage1m})`);
+  return m;
+}
+
+interface Data {
+  titles: string[];
+  stories: string[];
+  times: number[];
+}
+
+/** Clusters the vectors at each threshold with the production defaults otherwise; scores against STORY. */
+function sweep(label: string, data: Data, vectors: Float32Array[], thresholds: number[], lexicalWeight: number) {
+  const runs = thresholds.map((distanceThreshold) => {
+    const started = Date.now();
+    const result = clusterEmbeddings(
+      { vectors, texts: data.titles, times: data.times },
+      { ...DEFAULT_CLUSTER_OPTIONS, distanceThreshold, lexicalWeight },
+    );
+    const s = scoreClustering(data.stories, result.labels);
+    const run = {
+      distanceThreshold,
+      lexicalWeight,
+      nmi: round(s.nmi),
+      ari: round(s.ari),
+      noiseFraction: round(s.noiseFraction),
+      clusters: s.clusterCount,
+      ms: Date.now() - started,
+    };
+    console.log(`${label.padEnd(12)} w ${lexicalWeight} t ${distanceThreshold.toFixed(2)}: NMI ${run.nmi} ARI ${run.ari} noise ${run.noiseFraction} k ${run.clusters}`);
+    return run;
+  });
+  const best = [...runs].sort((a, b) => b.nmi + b.ari - (a.nmi + a.ari))[0];
+  return { lexicalWeight, best, runs };
+}
+
+async function main(): Promise<void> {
+  const repeats = Number(argument('repeats', '2'));
+  const models = argument('models', MODEL_NAMES.join(',')).split(',') as ModelName[];
+  const config = loadConfig(process.env, { checkModelFiles: false });
+  const rows: Array<Record<string, string>> = parse(readFileSync(resolve('../shared/data/news-stories-dev.csv'), 'utf8'), {
+    columns: true,
+    skip_empty_lines: true,
+  });
+  const data: Data = {
+    titles: rows.map((r) => r['TITLE'] ?? ''),
+    stories: rows.map((r) => r['STORY'] ?? ''),
+    times: rows.map((r) => Number(r['TIMESTAMP'])),
+  };
+  const loadAtStart = os.loadavg();
+  const paths: Record<string, string> = {};
+  for (const name of models) paths[name] = (await fetchModel({ name, modelsDir: config.models.dir, mavenBaseUrl: config.models.mavenBaseUrl })).path;
+
+  const throughput: Throughput[] = [];
+  if (!process.argv.includes('--skip-throughput')) {
+    for (const name of models) {
+      for (const [threads, batchSizes] of [
+        [2, [8, 16, 32, 64, 128]],
+        [1, [32]],
+      ] as const) {
+        for (const batchSize of batchSizes) {
+          const embedder = await createTransformersEmbedder({ modelPath: paths[name] as string, threads, batchSize });
+          throughput.push(await measure(name, embedder, data.titles, repeats, threads, batchSize));
+          await embedder.close?.();
+        }
+      }
+    }
+    // USE under the same load, at its configured defaults (2 threads, batches of 16).
+    const use = await createUseEmbedder({ threads: 2, batchSize: 16 });
+    throughput.push(await measure('use', use, data.titles, repeats, 2, 16));
+    await use.close?.();
+  }
+
+  const clustering: Record<string, unknown> = {};
+  if (!process.argv.includes('--skip-cluster')) {
+    const thresholds = Array.from({ length: 17 }, (_, k) => round(0.56 + 0.02 * k));
+    const embedders: Array<[string, () => Promise<Embedder>]> = [
+      ['use', () => createUseEmbedder({ threads: 2 })],
+      ...models.map((name): [string, () => Promise<Embedder>] => [name, () => createTransformersEmbedder({ modelPath: paths[name] as string, threads: 2 })]),
+    ];
+    for (const [label, make] of embedders) {
+      const embedder = await make();
+      const vectors = await embedder.embed(data.titles);
+      await embedder.close?.();
+      const blended = sweep(label, data, vectors, thresholds, DEFAULT_CLUSTER_OPTIONS.lexicalWeight);
+      const atDefault = blended.runs.find((r) => r.distanceThreshold === DEFAULT_CLUSTER_OPTIONS.distanceThreshold);
+      // Embeddings alone show the model's own contribution, without the TF-IDF half of the distance.
+      const alone = sweep(label, data, vectors, thresholds.map((t) => round(t - 0.2)), 0);
+      clustering[label] = { model: embedder.id, atDefaultThreshold: atDefault, best: blended.best, embeddingsOnlyBest: alone.best, sweep: blended.runs, embeddingsOnly: alone.runs };
+    }
+  }
+
+  const out = resolve(argument('out', 'bench/results/embed-transformers.json'));
+  const reference = JSON.parse(readFileSync(resolve('bench/results/embed-throughput.json'), 'utf8')) as { generatedAt: string; results: unknown[] };
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        generatedAt: new Date().toISOString(),
+        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version },
+        loadAverage: { atStart: loadAtStart.map(round), atEnd: os.loadavg().map(round) },
+        data: { file: '../shared/data/news-stories-dev.csv', items: data.titles.length, stories: new Set(data.stories).size, attribution: 'UCI News Aggregator (Gasparetti, 2016), CC BY 4.0' },
+        throughput: { texts: `all ${data.titles.length} TITLEs, ${CHUNK} per embed() call, best and median of ${repeats}`, results: throughput },
+        useThroughputReference: { file: 'bench/results/embed-throughput.json', generatedAt: reference.generatedAt, note: 'USE on this machine, an earlier run' },
+        clustering: {
+          method: `activities/cluster clusterEmbeddings with DEFAULT_CLUSTER_OPTIONS (lexicalWeight ${DEFAULT_CLUSTER_OPTIONS.lexicalWeight}, timeWeight ${DEFAULT_CLUSTER_OPTIONS.timeWeight}) and the threshold swept; noise points scored as singletons`,
+          defaultThreshold: DEFAULT_CLUSTER_OPTIONS.distanceThreshold,
+          ...clustering,
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`wrote ${out}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
