@@ -4,8 +4,8 @@
  * (NMI/ARI against the STORY column) with the production clustering, sweeping the distance threshold, whose
  * default (0.72) was tuned on USE vectors.
  *
- *   npx tsc -p tsconfig.build.json && node dist/bench/embed-transformers.js [--repeats 2] [--out FILE]
- *     [--models minilm,minilm-q] [--skip-throughput] [--skip-cluster]
+ *   npx tsc -p tsconfig.build.json && node dist/bench/embed-transformers.js [--repeats 3] [--out FILE]
+ *     [--models minilm,minilm-q] [--skip-throughput] [--skip-cluster] [--note TEXT]
  *
  * Models are fetched into MODELS_DIR (default ./data/models) when missing. Data: UCI News Aggregator
  * (Gasparetti, 2016), CC BY 4.0. Other processes share the machine's cores, so each measurement records the
@@ -40,29 +40,49 @@ interface Throughput {
   items: number;
   bestItemsPerSecond: number;
   medianItemsPerSecond: number;
-  loadAverage1m: number;
+  /** 1-minute load average after each pass. */
+  loadAverage1m: number[];
 }
 
-async function measure(label: string, embedder: Embedder, texts: string[], repeats: number, threads: number, batchSize: number): Promise<Throughput> {
-  await embedder.embed(texts.slice(0, 64)); // warm-up
-  const rates: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < texts.length; i += CHUNK) await embedder.embed(texts.slice(i, i + CHUNK));
-    rates.push(texts.length / (Number(process.hrtime.bigint() - started) / 1e9));
+interface Variant {
+  label: string;
+  threads: number;
+  batchSize: number;
+  make: () => Promise<Embedder>;
+}
+
+/**
+ * One pass per variant per round, the variants taking turns, so the load from other processes (which drifts
+ * over minutes) falls on every variant alike instead of on whichever ran during a busy stretch.
+ */
+async function measureRoundRobin(variants: Variant[], texts: string[], rounds: number): Promise<Throughput[]> {
+  const rates = variants.map(() => [] as number[]);
+  const loads = variants.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, v] of variants.entries()) {
+      const embedder = await v.make();
+      await embedder.embed(texts.slice(0, 64)); // warm-up
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < texts.length; i += CHUNK) await embedder.embed(texts.slice(i, i + CHUNK));
+      const rate = texts.length / (Number(process.hrtime.bigint() - started) / 1e9);
+      await embedder.close?.();
+      rates[k]?.push(rate);
+      loads[k]?.push(load());
+      console.log(`round ${r + 1} ${v.label.padEnd(10)} threads ${v.threads} batch ${String(v.batchSize).padStart(3)}: ${Math.round(rate)} items/s (load ${load()})`);
+    }
   }
-  rates.sort((a, b) => a - b);
-  const m = {
-    embedder: label,
-    threads,
-    batchSize,
-    items: texts.length,
-    bestItemsPerSecond: Math.round(rates[rates.length - 1] ?? 0),
-    medianItemsPerSecond: Math.round(rates[Math.floor((rates.length - 1) / 2)] ?? 0),
-    loadAverage1m: load(),
-  };
-  console.log(`${label.padEnd(12)} threads ${threads} batch ${String(batchSize).padStart(3)}: best ${m.bestItemsPerSecond} items/s, median ${m.medianItemsPerSecond} (load ${m.loadAverage1m})`);
-  return m;
+  return variants.map((v, k) => {
+    const sorted = [...(rates[k] ?? [])].sort((a, b) => a - b);
+    return {
+      embedder: v.label,
+      threads: v.threads,
+      batchSize: v.batchSize,
+      items: texts.length,
+      bestItemsPerSecond: Math.round(sorted[sorted.length - 1] ?? 0),
+      medianItemsPerSecond: Math.round(sorted[Math.floor((sorted.length - 1) / 2)] ?? 0),
+      loadAverage1m: loads[k] ?? [],
+    };
+  });
 }
 
 interface Data {
@@ -97,7 +117,7 @@ function sweep(label: string, data: Data, vectors: Float32Array[], thresholds: n
 }
 
 async function main(): Promise<void> {
-  const repeats = Number(argument('repeats', '2'));
+  const repeats = Number(argument('repeats', '3'));
   const models = argument('models', MODEL_NAMES.join(',')).split(',') as ModelName[];
   const config = loadConfig(process.env, { checkModelFiles: false });
   const rows: Array<Record<string, string>> = parse(readFileSync(resolve('../shared/data/news-stories-dev.csv'), 'utf8'), {
@@ -113,29 +133,23 @@ async function main(): Promise<void> {
   const paths: Record<string, string> = {};
   for (const name of models) paths[name] = (await fetchModel({ name, modelsDir: config.models.dir, mavenBaseUrl: config.models.mavenBaseUrl })).path;
 
-  const throughput: Throughput[] = [];
+  let throughput: Throughput[] = [];
   if (!process.argv.includes('--skip-throughput')) {
+    const variants: Variant[] = [];
     for (const name of models) {
-      for (const [threads, batchSizes] of [
-        [2, [8, 16, 32, 64, 128]],
-        [1, [32]],
-      ] as const) {
-        for (const batchSize of batchSizes) {
-          const embedder = await createTransformersEmbedder({ modelPath: paths[name] as string, threads, batchSize });
-          throughput.push(await measure(name, embedder, data.titles, repeats, threads, batchSize));
-          await embedder.close?.();
-        }
+      const modelPath = paths[name] as string;
+      for (const [threads, batchSize] of [[2, 8], [2, 16], [2, 32], [2, 64], [2, 128], [1, 32]] as const) {
+        variants.push({ label: name, threads, batchSize, make: () => createTransformersEmbedder({ modelPath, threads, batchSize }) });
       }
     }
-    // USE under the same load, at its configured defaults (2 threads, batches of 16).
-    const use = await createUseEmbedder({ threads: 2, batchSize: 16 });
-    throughput.push(await measure('use', use, data.titles, repeats, 2, 16));
-    await use.close?.();
+    // USE under the same load: its configured default (2 threads, batches of 16) and its best measured (8).
+    for (const batchSize of [16, 8]) variants.push({ label: 'use', threads: 2, batchSize, make: () => createUseEmbedder({ threads: 2, batchSize }) });
+    throughput = await measureRoundRobin(variants, data.titles, repeats);
   }
 
   const clustering: Record<string, unknown> = {};
   if (!process.argv.includes('--skip-cluster')) {
-    const thresholds = Array.from({ length: 17 }, (_, k) => round(0.56 + 0.02 * k));
+    const thresholds = Array.from({ length: 19 }, (_, k) => round(0.56 + 0.02 * k)); // 0.56 … 0.92
     const embedders: Array<[string, () => Promise<Embedder>]> = [
       ['use', () => createUseEmbedder({ threads: 2 })],
       ...models.map((name): [string, () => Promise<Embedder>] => [name, () => createTransformersEmbedder({ modelPath: paths[name] as string, threads: 2 })]),
@@ -147,7 +161,7 @@ async function main(): Promise<void> {
       const blended = sweep(label, data, vectors, thresholds, DEFAULT_CLUSTER_OPTIONS.lexicalWeight);
       const atDefault = blended.runs.find((r) => r.distanceThreshold === DEFAULT_CLUSTER_OPTIONS.distanceThreshold);
       // Embeddings alone show the model's own contribution, without the TF-IDF half of the distance.
-      const alone = sweep(label, data, vectors, thresholds.map((t) => round(t - 0.2)), 0);
+      const alone = sweep(label, data, vectors, thresholds.map((t) => round(t - 0.12)), 0);
       clustering[label] = { model: embedder.id, atDefaultThreshold: atDefault, best: blended.best, embeddingsOnlyBest: alone.best, sweep: blended.runs, embeddingsOnly: alone.runs };
     }
   }
@@ -161,6 +175,7 @@ async function main(): Promise<void> {
         generatedAt: new Date().toISOString(),
         machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version },
         loadAverage: { atStart: loadAtStart.map(round), atEnd: os.loadavg().map(round) },
+        note: argument('note', 'normal priority; other processes share the cores (see loadAverage1m)'),
         data: { file: '../shared/data/news-stories-dev.csv', items: data.titles.length, stories: new Set(data.stories).size, attribution: 'UCI News Aggregator (Gasparetti, 2016), CC BY 4.0' },
         throughput: { texts: `all ${data.titles.length} TITLEs, ${CHUNK} per embed() call, best and median of ${repeats}`, results: throughput },
         useThroughputReference: { file: 'bench/results/embed-throughput.json', generatedAt: reference.generatedAt, note: 'USE on this machine, an earlier run' },

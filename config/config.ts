@@ -59,7 +59,11 @@ const envSchema = z.object({
   COLLECT_CONCURRENCY: intFromEnv(8),
   EMBED_CONCURRENCY: intFromEnv(1),
   CLUSTER_CONCURRENCY: intFromEnv(1),
-  SUMMARIZE_CONCURRENCY: intFromEnv(4),
+  // The average-linkage cut (blended cosine distance); unset = the value measured for the embedding model.
+  CLUSTER_DISTANCE_THRESHOLD: z.coerce.number().min(0).max(2).optional(),
+  // Extractive summaries are a few DB round trips each, so 8 in flight hide their latency; LLM calls
+  // beyond the endpoint's limit come back as 429s, which are retried after Retry-After.
+  SUMMARIZE_CONCURRENCY: intFromEnv(8),
   FETCH_TIMEOUT_MS: intFromEnv(20_000),
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
@@ -141,6 +145,8 @@ export interface Config {
     githubToken?: string;
   };
   concurrency: { collect: number; embed: number; cluster: number; summarize: number };
+  /** Overrides of the clustering defaults (activities/cluster/cluster-embeddings.ts). */
+  cluster: { distanceThreshold?: number };
   /** Where a worker serves Temporal SDK metrics for Prometheus; unset = not served. */
   workerMetrics?: { host: string; port: number };
   /** Sources of the `default` collection profile created on first start; empty = it is created paused. */
@@ -231,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { chec
       maximumIntervalMs: Math.max(e.WEBHOOK_RETRY_MAX_MS, e.WEBHOOK_RETRY_INITIAL_MS),
       giveUpAfterMs: e.WEBHOOK_GIVE_UP_AFTER_S * 1000,
     },
+    cluster: { distanceThreshold: e.CLUSTER_DISTANCE_THRESHOLD },
     concurrency: {
       collect: e.COLLECT_CONCURRENCY,
       embed: e.EMBED_CONCURRENCY,

@@ -69,7 +69,7 @@ export function activitiesFor(queue: QueueName, deps: WorkerDeps): object {
     case 'cluster': {
       // Trends whose summary was made another way (model, prompt version) are summarized again.
       const { model, promptVersion } = summaryKeyOf(createSummarizer({ llm: config.llm }));
-      return createClusterActivities({ db, summaryKey: { model, promptVersion }, metrics: deps.metrics });
+      return createClusterActivities({ db, options: config.cluster, summaryKey: { model, promptVersion }, metrics: deps.metrics });
     }
     case 'summarize':
       return createSummarizeActivities({

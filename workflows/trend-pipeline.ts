@@ -202,7 +202,7 @@ export async function trendPipelineWorkflow(params: PipelineParams): Promise<Run
     progress.stage = 'summarizing';
     publish();
     stats.summarize.total = clustered.changedTrendIds.length;
-    await inBatches(clustered.changedTrendIds, params.summarizeConcurrency ?? 4, async (trendId) => {
+    await inBatches(clustered.changedTrendIds, params.summarizeConcurrency ?? 8, async (trendId) => {
       let r;
       try {
         r = await summarize.summarizeTrend({ runId, trendId });

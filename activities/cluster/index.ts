@@ -6,6 +6,7 @@ import { appendEvents } from '../../services/events';
 import type { ClusterWindowInput, ClusterWindowResult } from '../../workflows/types';
 import { clusterEmbeddings, DEFAULT_CLUSTER_OPTIONS } from './cluster-embeddings';
 import { lockTrends, persistClusters, staleTrendIds, writeSnapshot, type SummaryKey } from './persist-trends';
+import { measuredThresholdFor } from './model-thresholds';
 import { refreshLifecycles } from './refresh-lifecycles';
 import type { ClusterOptions } from './types';
 
@@ -99,7 +100,8 @@ export function createClusterActivities({ db, options, summaryKey, metrics }: Cl
         const vectors = rows.map((r) => bytesToVector(r.vector));
         const result = clusterEmbeddings(
           { vectors, texts: rows.map((r) => r.title), seeds: rows.map((r) => r.trend_id), times: rows.map((r) => Number(r.time_ms)) },
-          clusterOptions,
+          // A threshold set in config wins; else the one measured for this model, else the default.
+          { ...clusterOptions, distanceThreshold: options?.distanceThreshold ?? measuredThresholdFor(input.modelId) ?? clusterOptions.distanceThreshold },
         );
         ctx.heartbeat({ clustered: rows.length });
 
