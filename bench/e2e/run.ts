@@ -32,6 +32,8 @@ const root = path.resolve(__dirname, '..', '..', '..');
 export interface SizeResult extends SizeMeasurement {
   n: number;
   measuredAt: string;
+  /** The code measured for this size (sizes merged from earlier runs may differ; absent in results before it was recorded). */
+  code?: E2eResults['code'];
   /** Worker env on top of the defaults (`--env`); empty for the default configuration. */
   workerEnv: Record<string, string>;
   /** 1-minute load average before the stack started and after the run: other jobs on the box skew the times. */
@@ -42,7 +44,7 @@ export interface SizeResult extends SizeMeasurement {
 export interface E2eResults {
   generatedAt: string;
   machine: { cpus: number; model: string; memGiB: number; node: string; platform: string };
-  /** The commit measured, and pipeline files that differed from it (uncommitted work is measured too). */
+  /** The commit at the last write, and pipeline files that differed from it (uncommitted work is measured too). */
   code: { commit: string; modified: string[] };
   dataset: { file: string; rows: number; attribution: string; method: string };
   goal: string;
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
       const generateMs = Date.now() - g0;
       const before = load1();
       const m = await measureSize({ csvFile, workDir, env: args.env, timeoutMs: args.timeoutMs, profile: args.profile, log: say });
-      const result: SizeResult = { n, measuredAt: new Date().toISOString(), workerEnv: args.env, loadAverage1m: { before, after: load1() }, generateMs, ...m };
+      const result: SizeResult = { n, measuredAt: new Date().toISOString(), code: codeState(), workerEnv: args.env, loadAverage1m: { before, after: load1() }, generateMs, ...m };
       results.sizes = [...results.sizes.filter((r) => r.n !== n), result];
       results.generatedAt = new Date().toISOString();
       write();
