@@ -29,6 +29,8 @@ export function createFastPath({ app, preRoute, cache, log }: FastPathDeps) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url;
     if ((req.method !== 'GET' && req.method !== 'HEAD') || url === undefined || !CACHED_URL.test(url)) return false;
+    // A request with a body goes through Express, whose JSON parser answers a malformed one with 400.
+    if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) return false;
     const entry = cache.peek(url);
     if (!entry) return false;
     // What Express's app.handle does before routing, so the middleware finds its helpers (req.ip, res.status …).

@@ -34,8 +34,8 @@ export interface ResponseCacheOptions {
 }
 
 /**
- * Serialized JSON responses of the trend endpoints, keyed by what determines the body (route and
- * normalized query), valid for one epoch of `changes`. Concurrent misses of one key share a single
+ * Serialized JSON responses of the trend endpoints, keyed by the raw request URL (the body depends on
+ * the raw query string, and the fast path finds hits by it), valid for one epoch of `changes`. Concurrent misses of one key share a single
  * database read (single flight); a read started before a change is never stored as current, because
  * its entry carries the epoch seen when the read began.
  */

@@ -188,6 +188,17 @@ describe('trend response cache: ETags, invalidation on trend changes, auth and v
       expect(again.headers.get('cache-control')).toBeNull(); // not answered by the cache (which sets no-cache)
       expect(again.headers.get('etag') ?? '').not.toMatch(/^"/); // at most Express's weak tag, never a cached body's
     }
+    // A GET with a malformed JSON body is refused by the body parser as before, even for a cached URL.
+    expect((await getList(a, '?limit=1')).status).toBe(200);
+    const withBody = await new Promise<{ status: number; type: string }>((resolve, reject) => {
+      const req = http.request(`${a}/api/v1/trends?limit=1`, { method: 'GET', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']) }));
+      });
+      req.on('error', reject);
+      req.end('{not json');
+    });
+    expect(withBody).toEqual({ status: 400, type: expect.stringMatching(/^application\/problem\+json/) });
     expectProblem(await call(a, '/api/v1/trends/abc'), 400);
     expectProblem(await call(a, '/api/v1/trends/999999'), 404);
     expectProblem(await call(a, '/api/v1/trends/999999'), 404);
