@@ -80,6 +80,10 @@ export async function storeItemPage(db: DataSource, runId: string, sourceId: num
 /** Sets `duplicate_of` on new items whose headline near-duplicates another source's stored item; returns how many. */
 async function linkNearDuplicates(m: EntityManager, sourceId: number, items: NewItemRef[]): Promise<number> {
   const links = new Map<string, string>();
+  // Only other sources' items can be near-duplicates; with none (a one-source backfill), there is nothing to read.
+  const others: Array<{ id: number }> = await m.query(`SELECT id FROM sources WHERE id <> $1`, [sourceId]);
+  if (others.length === 0) return 0;
+  const otherIds = others.map((s) => s.id);
   for (const group of timeGroups(items)) {
     const first = group[0];
     const last = group[group.length - 1];
@@ -90,10 +94,10 @@ async function linkNearDuplicates(m: EntityManager, sourceId: number, items: New
     const rows: Array<{ id: string; title: string; at_ms: string }> = await m.query(
       `SELECT id, title, (extract(epoch FROM coalesce(published_at, collected_at)) * 1000)::bigint AS at_ms
          FROM items
-        WHERE source_id <> $1 AND duplicate_of IS NULL
+        WHERE source_id = ANY($1::int[]) AND duplicate_of IS NULL
           AND (published_at BETWEEN $2 AND $3 OR (published_at IS NULL AND collected_at BETWEEN $2 AND $3))
         LIMIT ${MAX_CANDIDATES}`,
-      [sourceId, from, to],
+      [otherIds, from, to],
     );
     const candidates: DuplicateCandidate[] = rows.map((r) => ({ id: r.id, title: r.title, atMs: Number(r.at_ms) }));
     for (const [id, original] of matchNearDuplicates(group, candidates)) links.set(id, original);
