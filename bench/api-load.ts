@@ -28,6 +28,7 @@ import { defaultLazyDeps, type WorkerDeps } from '../workers/deps';
 import { createQueueWorker } from '../workers/run-worker';
 import { SA } from '../workflows/search-attributes';
 import { TASK_QUEUES, type QueueName } from '../workflows/task-queues';
+import { argument } from './lib/args';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEV_CSV = path.resolve(ROOT, '..', 'shared', 'data', 'news-stories-dev.csv');
@@ -36,11 +37,6 @@ const P95_GOAL_MS = 20;
 // Bounds the workflows the run-start scenario creates; with `amount` set autocannon stops there, not at `duration`.
 const RUN_STARTS_CAP = 1000;
 const round2 = (x: number) => Math.round(x * 100) / 100;
-
-function argument(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
 
 interface Scenario {
   name: string;

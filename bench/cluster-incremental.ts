@@ -16,11 +16,7 @@ import { clusterEmbeddings } from '../activities/cluster/cluster-embeddings';
 import { planIdentity } from '../activities/cluster/identity';
 import { NOISE_LABEL, scoreClustering } from '../activities/cluster/metrics';
 import type { ClusterOptions } from '../activities/cluster/types';
-
-function argument(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
+import { argument } from './lib/args';
 
 const fmt = (x: number): string => x.toFixed(3);
 

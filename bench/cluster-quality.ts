@@ -21,6 +21,7 @@ import { createUseEmbedder } from '../activities/embed/use-embedder';
 import { clusterEmbeddings, DEFAULT_CLUSTER_OPTIONS } from '../activities/cluster/cluster-embeddings';
 import type { ClusterOptions } from '../activities/cluster/types';
 import { scoreClustering, type ClusteringScores } from '../activities/cluster/metrics';
+import { argument } from './lib/args';
 
 export interface Dataset {
   titles: string[];
@@ -34,11 +35,6 @@ interface Run {
   options: Partial<ClusterOptions>;
   scores: ClusteringScores;
   ms: number;
-}
-
-function argument(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
 }
 
 /** Loads the headlines and their stories, embedding them once and caching the vectors by content. */

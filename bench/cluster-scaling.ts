@@ -21,24 +21,10 @@ import { parse } from 'csv-parse/sync';
 import { clusterEmbeddings, DEFAULT_CLUSTER_OPTIONS } from '../activities/cluster/cluster-embeddings';
 import { scoreClustering } from '../activities/cluster/metrics';
 import { loadDataset } from './cluster-quality';
+import { seededRandom as rng } from './lib/random';
+import { argument } from './lib/args';
 
 const DATA = '../shared/data/news-stories-dev.csv';
-
-function argument(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
-
-/** Seeded PRNG (mulberry32): the same sample on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function unitRandom(random: () => number, dim: number): Float32Array {
   const v = Float32Array.from({ length: dim }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));

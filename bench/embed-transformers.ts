@@ -23,15 +23,11 @@ import { createTransformersEmbedder } from '../activities/embed/transformers-emb
 import { createUseEmbedder } from '../activities/embed/use-embedder';
 import { loadConfig } from '../config/config';
 import { fetchModel, MODEL_NAMES, type ModelName } from '../services/models';
+import { argument } from './lib/args';
 
 const CHUNK = 256; // texts per embed() call, as activities/embed/index.ts sends them
 const load = () => Number((os.loadavg()[0] ?? 0).toFixed(2));
 const round = (x: number) => Math.round(x * 1000) / 1000;
-
-function argument(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
 
 interface Throughput {
   embedder: string;

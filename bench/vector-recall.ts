@@ -18,14 +18,10 @@ import { parse } from 'csv-parse/sync';
 import { createUseEmbedder } from '../activities/embed/use-embedder';
 import { createLanceDbStore, lanceTableName } from '../vectors/lancedb-store';
 import type { VectorRecord, VectorSearchFilter, VectorStore } from '../vectors/vector-store';
+import { argument } from './lib/args';
 
 const MODEL = 'use-lite-512';
 const HOUR = 3_600_000;
-
-function argument(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
 
 async function loadRecords(cachePath: string): Promise<VectorRecord[]> {
   const rows: Array<Record<string, string>> = parse(readFileSync(path.resolve('../shared/data/news-stories-dev.csv'), 'utf8'), {

@@ -16,28 +16,14 @@ import path from 'node:path';
 import { connect, Index, type Table } from '@lancedb/lancedb';
 import { createLanceDbStore, lanceTableName } from '../vectors/lancedb-store';
 import type { VectorRecord, VectorSearchFilter, VectorStore } from '../vectors/vector-store';
+import { seededRandom as rng } from './lib/random';
+import { argument } from './lib/args';
 
 const DIMS = 512;
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 1);
 const MODEL = 'bench-512';
 
-function argument(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
-
-/** Deterministic PRNG (mulberry32) and a normal deviate from it, so every run sees the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
 }

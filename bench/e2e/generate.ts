@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import { seededRandom } from '../lib/random';
+export { seededRandom };
 
 /**
  * Benchmark data of any size from the dev headlines, without paraphrasing: real headlines resampled
@@ -36,18 +38,6 @@ export interface GenerateOptions {
   nowMs: number;
   /** Each item moves by up to ± this much around its original offset within its story (default 30 s). */
   jitterMs?: number;
-}
-
-/** Seeded PRNG (mulberry32): the same seed gives the same data set. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Reads the dev CSV. */

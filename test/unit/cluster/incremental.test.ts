@@ -2,18 +2,8 @@ import { averageLinkageLabels, cosineDistanceMatrix } from '../../../activities/
 import { clusterEmbeddings, DEFAULT_CLUSTER_OPTIONS } from '../../../activities/cluster/cluster-embeddings';
 import { planIdentity } from '../../../activities/cluster/identity';
 import { adjustedRandIndex, NOISE_LABEL } from '../../../activities/cluster/metrics';
+import { seededRandom as rng } from '../../../bench/lib/random';
 
-/** Seeded PRNG (mulberry32) so fixtures never change. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const gaussian = (random: () => number): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 const unit = (v: number[]): Float32Array => {
   const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));

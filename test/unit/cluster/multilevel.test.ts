@@ -2,17 +2,8 @@ import { averageLinkageLabels, cosineDistanceMatrix } from '../../../activities/
 import { clusterEmbeddings, DEFAULT_CLUSTER_OPTIONS } from '../../../activities/cluster/cluster-embeddings';
 import { adjustedRandIndex, noiseAsSingletons } from '../../../activities/cluster/metrics';
 import { multilevelLabels, splitIntoBlocks } from '../../../activities/cluster/multilevel';
+import { seededRandom as rng } from '../../../bench/lib/random';
 
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const DIM = 32;
 const gaussian = (r: () => number): number => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 const unit = (v: number[]): Float32Array => {
