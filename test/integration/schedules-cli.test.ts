@@ -1,17 +1,11 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { main } from '../../cli/main';
 import type { ProfileView } from '../../services/schedules';
 import { openTestStack, type TestStack } from '../helpers/stack';
 import { terminateRunning } from './runbook-lib';
+import { runCli, type CliRun } from '../helpers/cli';
 
 const SAMPLE_CSV = path.resolve(__dirname, '../fixtures/news-stories-sample.csv');
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * `trendflow schedules …` in-process, as bin/trendflow.js would run it: the CLI reads its config from the
@@ -39,25 +33,7 @@ describe('trendflow schedules (CLI) against the test server', () => {
     await stack?.close();
   });
 
-  async function trendflow(...args: string[]): Promise<CliRun> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const { write: stdoutWrite } = process.stdout;
-    const { write: stderrWrite } = process.stderr;
-    const capture = (into: string[]) => ((chunk: string | Uint8Array) => into.push(String(chunk)) > 0) as typeof process.stdout.write;
-    process.stdout.write = capture(out);
-    process.stderr.write = capture(err);
-    process.exitCode = undefined;
-    try {
-      await main(['node', 'trendflow', 'schedules', ...args]);
-    } finally {
-      process.stdout.write = stdoutWrite;
-      process.stderr.write = stderrWrite;
-    }
-    const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
-    process.exitCode = undefined;
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  }
+  const trendflow = (...args: string[]): Promise<CliRun> => runCli(['schedules', ...args]);
 
   async function json<T>(...args: string[]): Promise<T> {
     const r = await trendflow(...args, '--json');

@@ -1,8 +1,8 @@
-import { main } from '../../cli/main';
 import type { DeliveryView, WebhookView } from '../../services/webhooks';
 import { verifySignature } from '../../services/webhooks';
 import { openTestStack, type TestStack } from '../helpers/stack';
 import { startReceiver, until } from '../helpers/webhook-receiver';
+import { runCli, type CliRun } from '../helpers/cli';
 
 /** `trendflow webhooks …` in-process, as bin/trendflow.js runs it, against this file's database and Temporal. */
 describe('trendflow webhooks (CLI)', () => {
@@ -27,25 +27,7 @@ describe('trendflow webhooks (CLI)', () => {
     await stack?.close();
   });
 
-  async function trendflow(...args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const { write: stdoutWrite } = process.stdout;
-    const { write: stderrWrite } = process.stderr;
-    const capture = (into: string[]) => ((chunk: string | Uint8Array) => into.push(String(chunk)) > 0) as typeof process.stdout.write;
-    process.stdout.write = capture(out);
-    process.stderr.write = capture(err);
-    process.exitCode = undefined;
-    try {
-      await main(['node', 'trendflow', 'webhooks', ...args]);
-    } finally {
-      process.stdout.write = stdoutWrite;
-      process.stderr.write = stderrWrite;
-    }
-    const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
-    process.exitCode = undefined;
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  }
+  const trendflow = (...args: string[]): Promise<CliRun> => runCli(['webhooks', ...args]);
 
   it('adds, lists, tests, shows deliveries and removes a webhook', async () => {
     const added = await trendflow('add', receiver.url, '--events', 'run.failed,trend.emerging', '--description', 'cli', '--json');
