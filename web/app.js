@@ -249,33 +249,6 @@
     }
   }
 
-  /** Debounces a loader: a burst of events (one per emerging trend) causes one reload. */
-  function soon(load, ms = 300) {
-    let timer = null;
-    return () => { clearTimeout(timer); timer = setTimeout(() => void load(), ms); };
-  }
-
-  /**
-   * Live updates over server-sent events: runs and trends reload when the pipeline reports progress,
-   * without a page reload. EventSource reconnects by itself, sending Last-Event-ID, so the server
-   * replays whatever happened while the connection was down.
-   */
-  function connectLive() {
-    const pill = $('live-status');
-    if (!window.EventSource) { pill.dataset.state = 'degraded'; pill.textContent = 'live: unsupported'; return; }
-    const source = new EventSource('/api/v1/events');
-    const runs = soon(loadRuns);
-    const trends = soon(loadTrends, 500);
-    source.onopen = () => { pill.dataset.state = 'ok'; pill.textContent = 'live'; };
-    source.onerror = () => { pill.dataset.state = 'down'; pill.textContent = 'live: reconnecting…'; };
-    const on = (types, reload) => types.forEach((type) => source.addEventListener(type, (e) => {
-      pill.dataset.lastEventId = e.lastEventId; // which update the page has seen (tests read it)
-      reload();
-    }));
-    on(['run.started', 'run.progress', 'run.completed', 'run.failed', 'run.cancelled'], runs);
-    on(['run.completed', 'trend.emerging', 'digest.ready'], trends);
-  }
-
   async function refreshAll() {
     await Promise.all([loadStatus(), loadTrends(), loadRuns()]);
   }
@@ -294,7 +267,7 @@
     window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(drawChart, 150); });
     setInterval(() => { void loadStatus(); void loadRuns(); }, 20_000);
     await refreshAll();
-    connectLive();
+    TrendLive.connect($('live-status'), { runs: loadRuns, trends: loadTrends });
     const m = /^#trend-(\d+)$/.exec(location.hash);
     if (m) await showTrend(Number(m[1]), false);
     document.body.dataset.ready = 'true'; // lets tests and scripts wait for the first full render

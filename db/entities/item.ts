@@ -7,9 +7,6 @@ import { Column, Entity, Index, PrimaryGeneratedColumn, JoinColumn, ManyToOne } 
 // Near-duplicate checks look up other sources' items by published, else collected, time.
 @Index('items_collected_at_idx', ['collectedAt'])
 @Index('items_duplicate_of_idx', ['duplicateOf'])
-// … and only other sources' items: per-source time indexes keep a one-source backfill from rereading its own window.
-@Index('items_source_published_idx', ['sourceId', 'publishedAt'])
-@Index('items_source_collected_idx', ['sourceId', 'collectedAt'])
 export class ItemEntity {
   // bigint ids come back from pg as strings, which is what the API and Temporal payloads use anyway.
   @PrimaryGeneratedColumn({ type: 'bigint' })
