@@ -97,6 +97,8 @@ const envSchema = z.object({
   WEBHOOK_RETRY_INITIAL_MS: intFromEnv(5_000),
   WEBHOOK_RETRY_MAX_MS: intFromEnv(10 * 60_000),
   WEBHOOK_GIVE_UP_AFTER_S: intFromEnv(24 * 3600),
+  // Webhooks may target loopback/private/link-local addresses only when this is set (receivers on the same host or LAN).
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolFromEnv(false),
 });
 
 export interface Config {
@@ -155,6 +157,8 @@ export interface Config {
   schedules: { defaultSources: string[] };
   /** Webhook delivery backoff; a receiver down longer than `giveUpAfterMs` loses that delivery. */
   webhooks: { timeoutMs: number; initialIntervalMs: number; maximumIntervalMs: number; giveUpAfterMs: number };
+  /** Deliver webhooks to private and loopback addresses too (activities/notify/address-guard.ts). */
+  webhookAllowPrivateNetworks: boolean;
 }
 
 export class ConfigError extends Error {
@@ -239,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { chec
       maximumIntervalMs: Math.max(e.WEBHOOK_RETRY_MAX_MS, e.WEBHOOK_RETRY_INITIAL_MS),
       giveUpAfterMs: e.WEBHOOK_GIVE_UP_AFTER_S * 1000,
     },
+    webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     cluster: { distanceThreshold: e.CLUSTER_DISTANCE_THRESHOLD },
     concurrency: {
       collect: e.COLLECT_CONCURRENCY,

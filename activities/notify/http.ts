@@ -1,3 +1,6 @@
+import http from 'node:http';
+import https from 'node:https';
+import { isPrivateAddress, PrivateAddressError, publicOnlyLookup } from './address-guard';
 import { DELIVERY_FAILURES } from './errors';
 
 export interface PostOutcome {
@@ -24,19 +27,54 @@ export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 
+export interface PostOptions {
+  timeoutMs: number;
+  /** Let receivers on loopback, private and link-local addresses through (WEBHOOK_ALLOW_PRIVATE_NETWORKS). */
+  allowPrivateNetworks: boolean;
+}
+
+interface RawResponse {
+  status: number;
+  statusText: string;
+  retryAfter: string | null;
+}
+
+/** One POST with node:http(s), whose `lookup` hook lets the address guard see where the socket goes. */
+function post(url: URL, body: string, headers: Record<string, string>, o: PostOptions): Promise<RawResponse> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!o.allowPrivateNetworks && isPrivateAddress(host)) {
+    // An address literal is never looked up, so the hook below would not see it.
+    return Promise.reject(new PrivateAddressError(`${host} is a private or reserved address; set WEBHOOK_ALLOW_PRIVATE_NETWORKS=true to allow it`));
+  }
+  const request = url.protocol === 'https:' ? https.request : http.request;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'trendflow-webhooks/1', ...headers },
+        signal: AbortSignal.timeout(o.timeoutMs),
+        ...(o.allowPrivateNetworks ? {} : { lookup: publicOnlyLookup }),
+      },
+      (res) => {
+        res.resume(); // drain, so the socket is freed
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', retryAfter: (res.headers['retry-after'] as string | undefined) ?? null }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** POSTs one signed body; never throws, so the caller records every attempt the same way. */
-export async function postWebhook(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PostOutcome> {
+export async function postWebhook(url: string, body: string, headers: Record<string, string>, o: PostOptions): Promise<PostOutcome> {
   const started = Date.now();
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'user-agent': 'trendflow-webhooks/1', ...headers },
-      // A redirect could point the signed body anywhere; receivers must give the final URL.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await res.arrayBuffer().catch(() => undefined); // drain, so the socket can be reused
+    // Redirects are not followed (node:http never does): one could point the signed body anywhere.
+    const res = await post(new URL(url), body, headers, o);
     const ms = Date.now() - started;
     if (res.status >= 200 && res.status < 300) return { ok: true, statusCode: res.status, error: null, retryable: false, ms };
     return {
@@ -44,12 +82,15 @@ export async function postWebhook(url: string, body: string, headers: Record<str
       statusCode: res.status,
       error: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`,
       retryable: isRetryableStatus(res.status),
-      retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), Date.now()),
+      retryAfterMs: parseRetryAfter(res.retryAfter, Date.now()),
       ms,
     };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
-    return { ok: false, statusCode: null, error: `${DELIVERY_FAILURES.retryable}: ${reason}`, retryable: true, ms: Date.now() - started };
+    const e = err as Error & { code?: string };
+    const ms = Date.now() - started;
+    // A receiver on a forbidden address will not move: refuse for good instead of retrying for a day.
+    if (err instanceof PrivateAddressError) return { ok: false, statusCode: null, error: e.message, retryable: false, ms };
+    const reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${o.timeoutMs} ms` : (e.code ?? e.message);
+    return { ok: false, statusCode: null, error: `${DELIVERY_FAILURES.retryable}: ${reason}`, retryable: true, ms };
   }
 }

@@ -19,6 +19,8 @@ export interface NotifyActivityDeps {
   retry: WebhookRetrySettings;
   /** Attempts kept per delivery in `attempt_log`. */
   attemptLogSize?: number;
+  /** Deliver to loopback/private/link-local addresses too (off in production: see address-guard.ts). */
+  allowPrivateNetworks?: boolean;
 }
 
 /** The delay Temporal's retry policy (backoff 2, capped) puts before attempt `attempt + 1`. */
@@ -27,7 +29,7 @@ export function backoffMs(retry: WebhookRetrySettings, attempt: number): number 
 }
 
 /** Webhook delivery: plans one row per (event, webhook) and POSTs each, logging every attempt. */
-export function createNotifyActivities({ db, retry, attemptLogSize = 20 }: NotifyActivityDeps) {
+export function createNotifyActivities({ db, retry, attemptLogSize = 20, allowPrivateNetworks }: NotifyActivityDeps) {
   const deliveries = db.getRepository(WebhookDeliveryEntity);
 
   async function record(id: string, attempt: number, outcome: PostOutcome, status: 'pending' | 'delivered' | 'failed', nextRetryAt: Date | null) {
@@ -75,7 +77,7 @@ export function createNotifyActivities({ db, retry, attemptLogSize = 20 }: Notif
           [EVENT_HEADER]: event.type,
           [DELIVERY_HEADER]: deliveryId,
         },
-        policy.timeoutMs,
+        { timeoutMs: policy.timeoutMs, allowPrivateNetworks: allowPrivateNetworks ?? false },
       );
       if (outcome.ok) {
         await record(deliveryId, attempt, outcome, 'delivered', null);

@@ -61,7 +61,14 @@ export async function openTestStack(name: string): Promise<TestStack> {
   const url = baseUrl.replace(/\/[^/]+$/, `/${dbName}`);
   installQuietRuntime();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `trendflow-${name}-`));
-  const config = loadConfig({ TRENDFLOW_DATA_DIR: dataDir, DATABASE_URL: url, TEMPORAL_ADDRESS: address, LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    TRENDFLOW_DATA_DIR: dataDir,
+    DATABASE_URL: url,
+    TEMPORAL_ADDRESS: address,
+    LOG_LEVEL: 'warn',
+    // Test receivers listen on 127.0.0.1, which production refuses (activities/notify/address-guard.ts).
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  });
   const db = await openDatabase(url);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
