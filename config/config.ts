@@ -99,6 +99,8 @@ const envSchema = z.object({
   WEBHOOK_GIVE_UP_AFTER_S: intFromEnv(24 * 3600),
   // Webhooks may target loopback/private/link-local addresses only when this is set (receivers on the same host or LAN).
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolFromEnv(false),
+  // Events (the SSE replay and webhook outbox) are kept this many days; 0 keeps them for ever.
+  EVENTS_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
 });
 
 export interface Config {
@@ -159,6 +161,8 @@ export interface Config {
   webhooks: { timeoutMs: number; initialIntervalMs: number; maximumIntervalMs: number; giveUpAfterMs: number };
   /** Deliver webhooks to private and loopback addresses too (activities/notify/address-guard.ts). */
   webhookAllowPrivateNetworks: boolean;
+  /** Events older than this are pruned when a run ends; 0 = never. */
+  eventsRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -244,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { chec
       giveUpAfterMs: e.WEBHOOK_GIVE_UP_AFTER_S * 1000,
     },
     webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    eventsRetentionDays: e.EVENTS_RETENTION_DAYS,
     cluster: { distanceThreshold: e.CLUSTER_DISTANCE_THRESHOLD },
     concurrency: {
       collect: e.COLLECT_CONCURRENCY,

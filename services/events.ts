@@ -149,3 +149,13 @@ export async function runOutcomeEvents(db: DataSource, o: RunOutcome): Promise<N
   }
   return events;
 }
+
+/**
+ * Deletes events older than `retentionDays` (their webhook deliveries go with them, by cascade), so the
+ * outbox does not grow for ever; returns how many went. Clients replaying from an older Last-Event-ID
+ * get what is left. Retention must outlast webhook retries (WEBHOOK_GIVE_UP_AFTER_S, 24 h by default).
+ */
+export async function pruneEvents(q: Queryable, retentionDays: number): Promise<number> {
+  const deleted: unknown[] = await q.query(`DELETE FROM events WHERE created_at < now() - make_interval(days => $1) RETURNING id`, [retentionDays]);
+  return deleted.length;
+}

@@ -58,7 +58,7 @@ export function activitiesFor(queue: QueueName, deps: WorkerDeps): object {
   switch (queue) {
     case 'workflows':
       // Webhook deliveries are I/O-light HTTP calls: they share the bookkeeping queue and its 20 slots.
-      return { ...createRunActivities({ db }), ...createNotifyActivities({ db, retry: config.webhooks, allowPrivateNetworks: config.webhookAllowPrivateNetworks }) };
+      return { ...createRunActivities({ db, eventsRetentionDays: config.eventsRetentionDays }), ...createNotifyActivities({ db, retry: config.webhooks, allowPrivateNetworks: config.webhookAllowPrivateNetworks }) };
     case 'collect': {
       // One polite HTTP client per worker process: its per-host limiters are shared by every source.
       const sourceOptions = sourceOptionsFromConfig(config.collect);

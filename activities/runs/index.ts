@@ -1,15 +1,17 @@
 import type { DataSource } from 'typeorm';
 import { RunEntity, RunSourceEntity } from '../../db/entities';
-import { appendEvents, runOutcomeEvents } from '../../services/events';
+import { appendEvents, pruneEvents, runOutcomeEvents } from '../../services/events';
 import { anyWebhookWants } from '../../services/webhooks';
 import type { FinalizeRunInput, FinalizeRunResult, RecordSourceFailureInput, StartRunInput } from '../../workflows/types';
 
 export interface RunActivityDeps {
   db: DataSource;
+  /** Events (and their webhook deliveries) older than this many days are deleted when a run ends; 0 keeps all. */
+  eventsRetentionDays?: number;
 }
 
 /** Run bookkeeping: the `runs` row mirrors the workflow so the API can list runs without Temporal. */
-export function createRunActivities({ db }: RunActivityDeps) {
+export function createRunActivities({ db, eventsRetentionDays = 0 }: RunActivityDeps) {
   return {
     /** Creates (or, on retry, keeps) the run row. */
     async startRun(input: StartRunInput): Promise<void> {
@@ -65,6 +67,7 @@ export function createRunActivities({ db }: RunActivityDeps) {
         );
         return appendEvents(tx, events);
       });
+      if (eventsRetentionDays > 0) await pruneEvents(db, eventsRetentionDays);
       if (!(await anyWebhookWants(db, events.map((e) => e.type)))) return undefined;
       return { webhookEventIds: ids };
     },
